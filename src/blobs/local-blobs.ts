@@ -1,0 +1,183 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { notFound } from '../contract/errors.js';
+import {
+  assertSafeKey,
+  type BlobEntry,
+  type Blobs,
+  type BlobStat,
+  type ByteRange,
+  type ByteSource,
+  type WriteLimits,
+} from './blobs.js';
+import { ByteCounter } from './byte-counter.js';
+
+/**
+ * Blobs in a local (or shared POSIX) directory. Objects live under `objects/`; every write goes
+ * to `tmp/` first, is fsynced, then renamed into place, so a crash leaves either nothing or the
+ * whole file. Multipart parts live under `multipart/<upload id>/` until completed.
+ */
+export class LocalBlobs implements Blobs {
+  private readonly objects: string;
+  private readonly tmp: string;
+  private readonly multipart: string;
+
+  constructor(root: string) {
+    this.objects = join(root, 'objects');
+    this.tmp = join(root, 'tmp');
+    this.multipart = join(root, 'multipart');
+  }
+
+  private path(key: string): string {
+    assertSafeKey(key);
+    return join(this.objects, key);
+  }
+
+  /** Streams `source` into a fresh temp file and returns its path and size; removes it on failure. */
+  private async spool(source: ByteSource, limits: WriteLimits = {}) {
+    await mkdir(this.tmp, { recursive: true });
+    const file = join(this.tmp, randomBytes(12).toString('hex'));
+    const counter = new ByteCounter(limits);
+    try {
+      await pipeline(source, counter, createWriteStream(file, { flags: 'wx' }));
+      const fh = await open(file, 'r');
+      await fh.sync().finally(() => fh.close());
+      return { file, size: counter.bytes };
+    } catch (err) {
+      await rm(file, { force: true });
+      throw err;
+    }
+  }
+
+  private async place(file: string, target: string): Promise<void> {
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await rename(file, target);
+    } catch (err) {
+      await rm(file, { force: true });
+      throw err;
+    }
+  }
+
+  async write(key: string, source: ByteSource, limits?: WriteLimits) {
+    const target = this.path(key);
+    const { file, size } = await this.spool(source, limits);
+    await this.place(file, target);
+    return { size };
+  }
+
+  async read(key: string, range?: ByteRange): Promise<Readable> {
+    const s = await this.stat(key);
+    if (!s || s.kind !== 'file') throw notFound('File');
+    return createReadStream(this.path(key), range ? { start: range.start, end: range.end } : {});
+  }
+
+  async stat(key: string): Promise<BlobStat | undefined> {
+    try {
+      const s = await stat(this.path(key));
+      return {
+        kind: s.isDirectory() ? 'folder' : 'file',
+        size: s.isDirectory() ? 0 : s.size,
+        modifiedAt: Math.floor(s.mtimeMs),
+      };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw err;
+    }
+  }
+
+  async list(prefix: string): Promise<BlobEntry[]> {
+    const dir = this.path(prefix);
+    let names: string[];
+    try {
+      names = (await readdir(dir)).sort();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+      throw err;
+    }
+    const entries: BlobEntry[] = [];
+    for (const name of names) {
+      const key = `${prefix}/${name}`;
+      const s = await this.stat(key);
+      if (s) entries.push({ ...s, name, key });
+    }
+    return entries;
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await unlink(this.path(key));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw err;
+    }
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    const dir = this.path(prefix);
+    const count = await countFiles(dir);
+    await rm(dir, { recursive: true, force: true });
+    return count;
+  }
+
+  async createMultipart(_key: string): Promise<string> {
+    const id = randomBytes(16).toString('hex');
+    await mkdir(join(this.multipart, id), { recursive: true });
+    return id;
+  }
+
+  private partPath(uploadId: string, partNum: number): string {
+    if (!/^[0-9a-f]{32}$/.test(uploadId)) throw notFound('Upload');
+    return join(this.multipart, uploadId, String(partNum));
+  }
+
+  async writePart(uploadId: string, partNum: number, source: ByteSource, limits: WriteLimits) {
+    const target = this.partPath(uploadId, partNum);
+    const hash = createHash('sha256');
+    const hashing = async function* (src: ByteSource) {
+      for await (const chunk of src) {
+        hash.update(chunk);
+        yield chunk;
+      }
+    };
+    const { file, size } = await this.spool(Readable.from(hashing(source)), limits);
+    await this.place(file, target);
+    return { etag: hash.digest('hex').slice(0, 32), size };
+  }
+
+  async completeMultipart(uploadId: string, key: string, parts: { partNum: number }[]) {
+    const target = this.path(key);
+    const paths = parts.map((p) => this.partPath(uploadId, p.partNum));
+    async function* concat() {
+      for (const p of paths) yield* createReadStream(p);
+    }
+    const { file, size } = await this.spool(Readable.from(concat()));
+    await this.place(file, target);
+    await rm(join(this.multipart, uploadId), { recursive: true, force: true });
+    return { size };
+  }
+
+  async abortMultipart(uploadId: string, _key: string): Promise<void> {
+    this.partPath(uploadId, 1);
+    await rm(join(this.multipart, uploadId), { recursive: true, force: true });
+  }
+}
+
+async function countFiles(dir: string): Promise<number> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 0;
+    if (code === 'ENOTDIR') return 1;
+    throw err;
+  }
+  return entries.filter((e) => e.isFile()).length;
+}

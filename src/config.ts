@@ -1,0 +1,61 @@
+import { resolve } from 'node:path';
+import type { RateLimitConfig } from './http/auth-hook.js';
+import { DEFAULT_LIMITS, type Limits } from './services/limits.js';
+
+/** Everything configurable, from flags and `RUNBOX_*` environment variables (flags win). */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** `postgres://…` for Postgres; unset for the embedded SQLite file in the data directory. */
+  databaseUrl: string | undefined;
+  /** A Postgres schema other than `public`. */
+  databaseSchema: string | undefined;
+  /** Run the background workers in this process. */
+  workers: boolean;
+  rateLimit: RateLimitConfig;
+  metricsRequireToken: boolean;
+  limits: Limits;
+  logLevel: string;
+}
+
+export interface ConfigFlags {
+  port?: string | number;
+  host?: string;
+  workers?: boolean;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${v}"`);
+  return n;
+}
+
+const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v);
+const falsy = (v: string | undefined) => v !== undefined && /^(0|false|no|off)$/i.test(v);
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): Config {
+  const port = Number(flags.port ?? env.RUNBOX_PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port ${port}`);
+  return {
+    port,
+    host: flags.host ?? env.RUNBOX_HOST ?? '127.0.0.1',
+    dataDir: resolve(env.RUNBOX_DATA_DIR ?? '.runbox'),
+    databaseUrl: env.RUNBOX_DATABASE_URL || undefined,
+    databaseSchema: env.RUNBOX_DATABASE_SCHEMA || undefined,
+    workers: flags.workers ?? !falsy(env.RUNBOX_WORKERS),
+    rateLimit: {
+      enabled: !falsy(env.RUNBOX_RATE_LIMIT),
+      rate: int(env, 'RUNBOX_RATE_LIMIT_RATE', 100),
+      burst: int(env, 'RUNBOX_RATE_LIMIT_BURST', 1000),
+    },
+    metricsRequireToken: truthy(env.RUNBOX_METRICS_AUTH),
+    limits: {
+      maxFileBytes: int(env, 'RUNBOX_MAX_FILE_BYTES', DEFAULT_LIMITS.maxFileBytes),
+      partBytes: int(env, 'RUNBOX_PART_BYTES', DEFAULT_LIMITS.partBytes),
+    },
+    logLevel: env.RUNBOX_LOG_LEVEL ?? 'info',
+  };
+}

@@ -1,0 +1,164 @@
+import type { Logger } from 'pino';
+import { JOB_KINDS, type JobKind } from '../contract/job-states.js';
+import type { Clock } from '../domain/sources.js';
+import type { JobRow } from '../store/schema.js';
+import type { Store } from '../store/store.js';
+import type { JobHandlers } from './jobs/job-handlers.js';
+import type { Wakeup } from './wakeup.js';
+
+export interface JobRunnerOptions {
+  /** Identifies this runner in leases (unique per process). */
+  owner: string;
+  /** How long a claim lasts without a heartbeat; a dead runner's jobs come back after this. */
+  leaseMs?: number;
+  /** How long an idle runner sleeps when nobody wakes it. */
+  idlePollMs?: number;
+  /** Jobs run at once by this runner. */
+  concurrency?: number;
+  /** Finished jobs stay answerable this long (at least 24 h). */
+  retentionMs?: number;
+}
+
+const DAY = 24 * 3600 * 1000;
+
+/**
+ * Claims due jobs in batches, runs them, heartbeats their leases and records the outcome.
+ * Failures are retried with exponential backoff up to the job's `max_attempts`, then the job
+ * ends FAILED with the last error as its message.
+ */
+export class JobRunner {
+  private running = false;
+  private loopDone: Promise<void> | undefined;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private lastPurge = 0;
+  private readonly leaseMs: number;
+  private readonly idlePollMs: number;
+  private readonly concurrency: number;
+  private readonly retentionMs: number;
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      handlers: JobHandlers;
+      clock: Clock;
+      wakeup: Wakeup;
+      log: Logger;
+    },
+    private readonly opts: JobRunnerOptions,
+  ) {
+    this.leaseMs = opts.leaseMs ?? 30_000;
+    this.idlePollMs = opts.idlePollMs ?? 1_000;
+    this.concurrency = opts.concurrency ?? 8;
+    this.retentionMs = Math.max(DAY, opts.retentionMs ?? 7 * DAY);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.heartbeat = setInterval(() => void this.extendLeases(), Math.max(50, this.leaseMs / 3));
+    this.loopDone = this.loop();
+  }
+
+  /** Stops claiming, lets running jobs finish, and returns when they have. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.deps.wakeup.signal();
+    await this.loopDone;
+    await Promise.allSettled(this.inFlight.values());
+    clearInterval(this.heartbeat);
+  }
+
+  private async loop(): Promise<void> {
+    const { store, clock, wakeup, log } = this.deps;
+    let failures = 0;
+    while (this.running) {
+      const free = this.concurrency - this.inFlight.size;
+      if (free <= 0) {
+        await Promise.race(this.inFlight.values());
+        continue;
+      }
+      let claimed: JobRow[];
+      try {
+        const now = clock.now();
+        claimed = await store.jobs.claim({
+          owner: this.opts.owner,
+          limit: free,
+          now,
+          leaseUntil: now + this.leaseMs,
+        });
+        await this.maybePurge(now);
+        failures = 0;
+      } catch (err) {
+        failures++;
+        log.error({ err }, 'claiming jobs failed; backing off');
+        await wakeup.wait(Math.min(30_000, 250 * 2 ** failures));
+        continue;
+      }
+      for (const job of claimed) {
+        const p = this.execute(job).finally(() => this.inFlight.delete(job.id));
+        this.inFlight.set(job.id, p);
+      }
+      if (claimed.length === 0) await wakeup.wait(this.idlePollMs);
+    }
+  }
+
+  private async execute(job: JobRow): Promise<void> {
+    const { store, clock, handlers, log } = this.deps;
+    let outcome: Parameters<Store['jobs']['finish']>[2];
+    try {
+      if (!(JOB_KINDS as readonly string[]).includes(job.kind)) {
+        throw new Error(`Unknown job kind ${job.kind}`);
+      }
+      const handler = handlers[job.kind as JobKind] as (payload: unknown) => Promise<string>;
+      const message = await handler(JSON.parse(job.payload));
+      outcome = { state: 'COMPLETE', message };
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      if (job.attempts < job.max_attempts) {
+        const delay = Math.min(60_000, 1_000 * 2 ** (job.attempts - 1));
+        outcome = {
+          state: 'PENDING',
+          message: `Attempt ${job.attempts} failed (${reason}); retrying.`,
+          runAt: clock.now() + delay,
+        };
+      } else {
+        outcome = {
+          state: 'FAILED',
+          message: `Failed after ${job.attempts} attempts: ${reason}`,
+        };
+      }
+      log.warn({ err, jobId: job.id, kind: job.kind }, 'job attempt failed');
+    }
+    try {
+      const recorded = await store.jobs.finish(job.id, this.opts.owner, outcome, clock.now());
+      if (!recorded) log.warn({ jobId: job.id }, 'lease lost before the job finished');
+      if (outcome.state === 'PENDING') this.deps.wakeup.signal();
+    } catch (err) {
+      // The lease will expire and another attempt will run: handlers are idempotent.
+      log.error({ err, jobId: job.id }, 'recording a job outcome failed');
+    }
+  }
+
+  private async extendLeases(): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    const now = this.deps.clock.now();
+    try {
+      await this.deps.store.jobs.heartbeat(
+        [...this.inFlight.keys()],
+        this.opts.owner,
+        now + this.leaseMs,
+        now,
+      );
+    } catch (err) {
+      this.deps.log.error({ err }, 'job heartbeat failed');
+    }
+  }
+
+  private async maybePurge(now: number): Promise<void> {
+    if (now - this.lastPurge < 3_600_000) return;
+    this.lastPurge = now;
+    await this.deps.store.jobs.purgeFinished(now - this.retentionMs);
+  }
+}

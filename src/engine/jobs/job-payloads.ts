@@ -1,0 +1,13 @@
+import type { JobKind } from '../../contract/job-states.js';
+
+/** What each kind of job carries; stored as JSON in the job row. */
+export interface JobPayloads {
+  /** Remove every file of the batch, abort its open uploads, then the batch row. */
+  'delete-batch': { batchId: number; prefix: string };
+  /** Remove one stored object (a batch file's version). */
+  'delete-batch-file': { key: string };
+  /** Remove a file or a whole folder of a workspace drive. */
+  'delete-path': { key: string };
+}
+
+export type JobPayload<K extends JobKind> = JobPayloads[K];

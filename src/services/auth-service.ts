@@ -1,0 +1,58 @@
+import { RunboxError } from '../contract/errors.js';
+import type { Clock } from '../domain/sources.js';
+import type { Store } from '../store/store.js';
+import type { Principal } from './principal.js';
+import { hashToken } from './tokens.js';
+
+export class AuthService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Resolves `Authorization: Bearer …` and `IB-Context` to a principal. No token → 401
+   * token-not-provided; an unknown, revoked or expired token, or a context the user is not a
+   * member of → 401 token-not-valid (the same answer for each, so nothing leaks).
+   */
+  async authenticate(
+    authorization: string | undefined,
+    context: string | undefined,
+  ): Promise<Principal> {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!authorization || !match?.[1]) {
+      throw new RunboxError(
+        'token-not-provided',
+        'No API token: send "Authorization: Bearer <token>".',
+      );
+    }
+    const found = await this.store.tokens.findByHash(hashToken(match[1]));
+    const now = this.clock.now();
+    if (
+      !found ||
+      found.token.revoked_at !== null ||
+      (found.token.expires_at !== null && found.token.expires_at <= now)
+    ) {
+      throw new RunboxError('token-not-valid', 'The API token is not valid.');
+    }
+    const { user, token } = found;
+    const ctx = context?.trim();
+    const personal = !ctx || ctx === user.id;
+    const orgId = personal ? user.org_id : ctx;
+    const membership = await this.store.users.membership(orgId, user.id);
+    if (!membership) {
+      throw new RunboxError(
+        'token-not-valid',
+        `IB-Context "${ctx}" is not a context this user may act in.`,
+      );
+    }
+    return {
+      userId: user.id,
+      userKind: user.kind,
+      tokenId: token.id,
+      orgId,
+      role: membership.role,
+      personal,
+    };
+  }
+}

@@ -1,0 +1,57 @@
+import { notFound } from '../contract/errors.js';
+import type { JobKind, JobState } from '../contract/job-states.js';
+import type { Sources } from '../domain/sources.js';
+import type { JobPayloads } from '../engine/jobs/job-payloads.js';
+import type { Wakeup } from '../engine/wakeup.js';
+import type { NewJob } from '../store/schema.js';
+import type { Repositories, Store } from '../store/store.js';
+import type { Principal } from './principal.js';
+
+const MAX_ATTEMPTS = 8;
+
+export class JobService {
+  constructor(
+    private readonly store: Store,
+    private readonly sources: Sources,
+    private readonly wakeup: Wakeup,
+  ) {}
+
+  /** Adds a job inside the caller's transaction, so the job exists iff the change committed. */
+  async enqueue<K extends JobKind>(
+    tx: Repositories,
+    orgId: string,
+    kind: K,
+    payload: JobPayloads[K],
+  ): Promise<string> {
+    const now = this.sources.clock.now();
+    const job: NewJob = {
+      id: this.sources.ids.uuid(),
+      org_id: orgId,
+      kind,
+      payload: JSON.stringify(payload),
+      state: 'PENDING',
+      message: 'Waiting to run.',
+      attempts: 0,
+      max_attempts: MAX_ATTEMPTS,
+      run_at: now,
+      lease_owner: null,
+      lease_expires_at: null,
+      created_at: now,
+      updated_at: now,
+      finished_at: null,
+    };
+    await tx.jobs.enqueue(job);
+    return job.id;
+  }
+
+  /** Call after the enqueuing transaction committed. */
+  wake(): void {
+    this.wakeup.signal();
+  }
+
+  async status(p: Principal, id: string): Promise<{ state: JobState; message: string }> {
+    const job = await this.store.jobs.get(id);
+    if (!job || job.org_id !== p.orgId) throw notFound(`Job ${id}`);
+    return { state: job.state, message: job.message };
+  }
+}

@@ -1,0 +1,14 @@
+import type { Kysely } from 'kysely';
+import type { Database, JobRow } from './schema.js';
+
+/** The few queries whose SQL differs per backend. Same file names under sqlite/ and postgres/. */
+export interface BackendOps {
+  /**
+   * Takes up to `limit` due jobs (pending and due, or leased with an expired lease) and leases
+   * them to `owner` until `leaseUntil`, in one statement or one immediate transaction.
+   */
+  claimJobs(
+    db: Kysely<Database>,
+    args: { owner: string; limit: number; now: number; leaseUntil: number },
+  ): Promise<JobRow[]>;
+}

@@ -1,0 +1,106 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { conflict } from '../../contract/errors.js';
+import { KyselyStore } from '../kysely-store.js';
+import { checksum, planMigrations, type AppliedMigration } from '../migration.js';
+import type { Database } from '../schema.js';
+import type { Store } from '../store.js';
+import { RetryableStoreError, TranslatingDialect } from '../translating-dialect.js';
+import { claimJobs } from './claim-jobs.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+const INT8 = 20;
+/** Times and ids are BIGINT; they fit a JS number, so read them as numbers, not strings. */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+function translate(err: unknown): unknown {
+  const code = (err as { code?: string }).code;
+  if (code === '23505') return conflict('A record with that name or id already exists.');
+  if (code === '40001' || code === '40P01') {
+    return new RetryableStoreError('Postgres serialisation failure', { cause: err });
+  }
+  return err;
+}
+
+/** Advisory lock key for migrations: any constant; shared by every Runbox process. */
+const MIGRATION_LOCK = 7_250_001;
+
+export interface PostgresOptions {
+  url: string;
+  /** A schema to use instead of `public` (tests use one per file). Created if missing. */
+  schema?: string | undefined;
+  poolSize?: number;
+  now?: () => number;
+}
+
+export function openPostgresStore(opts: PostgresOptions): Store {
+  const now = opts.now ?? Date.now;
+  const schema = opts.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
+    throw new Error(`Invalid schema name: ${schema}`);
+  }
+  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, types });
+  if (schema !== undefined) {
+    // Queued before any other query on the new client, so every query sees the schema.
+    pool.on('connect', (client) => {
+      client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}`).catch(() => {
+        /* surfaces on the next query of this client */
+      });
+    });
+  }
+  const db = new Kysely<Database>({
+    dialect: new TranslatingDialect(new PostgresDialect({ pool }), translate),
+  });
+
+  const applied = async (client: pg.PoolClient | pg.Pool): Promise<AppliedMigration[]> => {
+    await client.query(`CREATE TABLE IF NOT EXISTS runbox_migrations (
+      id INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+    const res = await client.query<AppliedMigration>(
+      'SELECT id, name, checksum FROM runbox_migrations ORDER BY id',
+    );
+    return res.rows;
+  };
+
+  return new KyselyStore(
+    db,
+    { claimJobs },
+    {
+      capabilities: { backend: 'postgres', supportsSkipLocked: true, supportsNotify: true },
+      migrations: MIGRATIONS,
+      async migrate() {
+        const client = await pool.connect();
+        try {
+          await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+          const pending = planMigrations(MIGRATIONS, await applied(client));
+          for (const m of pending) {
+            await client.query('BEGIN');
+            try {
+              await client.query(m.sql);
+              await client.query(
+                'INSERT INTO runbox_migrations (id, name, checksum, applied_at) VALUES ($1, $2, $3, $4)',
+                [m.id, m.name, checksum(m.sql), now()],
+              );
+              await client.query('COMMIT');
+            } catch (err) {
+              await client.query('ROLLBACK');
+              throw err;
+            }
+          }
+          return pending.map((m) => m.id);
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+          client.release();
+        }
+      },
+      async appliedMigrationIds() {
+        return (await applied(pool)).map((r) => r.id);
+      },
+      async close() {
+        await db.destroy();
+      },
+    },
+  );
+}

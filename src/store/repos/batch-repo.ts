@@ -1,0 +1,119 @@
+import type { Kysely } from 'kysely';
+import type { Batch, BatchFile, Database } from '../schema.js';
+
+export interface NewBatch {
+  org_id: string;
+  workspace_id: string;
+  name: string;
+  created_by: string;
+  created_at: number;
+}
+
+export interface BatchListFilter {
+  orgId: string;
+  /** Only these workspaces (those the caller may see). */
+  workspaceIds: string[];
+  createdBy?: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+export class BatchRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(b: NewBatch): Promise<number> {
+    const row = await this.db
+      .insertInto('batches')
+      .values({ ...b, updated_at: b.created_at, deleted_at: null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+
+  /** A batch that has not been deleted, in the org. */
+  async get(orgId: string, id: number): Promise<Batch | undefined> {
+    return this.db
+      .selectFrom('batches')
+      .selectAll()
+      .where('id', '=', id)
+      .where('org_id', '=', orgId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+  }
+
+  async list(f: BatchListFilter): Promise<Batch[]> {
+    if (f.workspaceIds.length === 0) return [];
+    let q = this.db
+      .selectFrom('batches')
+      .selectAll()
+      .where('org_id', '=', f.orgId)
+      .where('deleted_at', 'is', null)
+      .where('workspace_id', 'in', f.workspaceIds);
+    if (f.createdBy !== undefined) q = q.where('created_by', '=', f.createdBy);
+    return q.orderBy('id', 'desc').limit(f.limit).offset(f.offset).execute();
+  }
+
+  /** Hides the batch at once; its deletion job removes files and rows. */
+  async markDeleted(id: number, now: number): Promise<boolean> {
+    const res = await this.db
+      .updateTable('batches')
+      .set({ deleted_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** Removes the batch row; its files and upload sessions go with it (ON DELETE CASCADE). */
+  async purge(id: number): Promise<void> {
+    await this.db.deleteFrom('batches').where('id', '=', id).execute();
+  }
+
+  async touch(id: number, now: number): Promise<void> {
+    await this.db.updateTable('batches').set({ updated_at: now }).where('id', '=', id).execute();
+  }
+
+  async getFile(batchId: number, name: string): Promise<BatchFile | undefined> {
+    return this.db
+      .selectFrom('batch_files')
+      .selectAll()
+      .where('batch_id', '=', batchId)
+      .where('name', '=', name)
+      .executeTakeFirst();
+  }
+
+  /** Inserts or replaces the file row; returns the blob key it replaced, if any. */
+  async putFile(file: BatchFile): Promise<string | undefined> {
+    const old = await this.getFile(file.batch_id, file.name);
+    await this.db
+      .insertInto('batch_files')
+      .values(file)
+      .onConflict((oc) =>
+        oc.columns(['batch_id', 'name']).doUpdateSet({
+          blob_key: file.blob_key,
+          size: file.size,
+          updated_at: file.updated_at,
+        }),
+      )
+      .execute();
+    return old?.blob_key;
+  }
+
+  async deleteFile(batchId: number, name: string): Promise<BatchFile | undefined> {
+    const old = await this.getFile(batchId, name);
+    if (!old) return undefined;
+    await this.db
+      .deleteFrom('batch_files')
+      .where('batch_id', '=', batchId)
+      .where('name', '=', name)
+      .execute();
+    return old;
+  }
+
+  /** Keyset page of files by name: `after` is the last name of the previous page. */
+  async listFiles(batchId: number, after: string | undefined, limit: number): Promise<BatchFile[]> {
+    let q = this.db.selectFrom('batch_files').selectAll().where('batch_id', '=', batchId);
+    if (after !== undefined) q = q.where('name', '>', after);
+    return q.orderBy('name').limit(limit).execute();
+  }
+}

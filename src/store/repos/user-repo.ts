@@ -1,0 +1,51 @@
+import type { Kysely } from 'kysely';
+import type { Database, Membership, User } from '../schema.js';
+
+export class UserRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(user: User): Promise<void> {
+    await this.db.insertInto('users').values(user).execute();
+  }
+
+  async get(id: string): Promise<User | undefined> {
+    return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async listInOrg(orgId: string): Promise<(User & { role: Membership['role'] })[]> {
+    return this.db
+      .selectFrom('memberships')
+      .innerJoin('users', 'users.id', 'memberships.user_id')
+      .selectAll('users')
+      .select('memberships.role')
+      .where('memberships.org_id', '=', orgId)
+      .orderBy('users.id')
+      .execute();
+  }
+
+  async addMembership(m: Membership): Promise<void> {
+    await this.db
+      .insertInto('memberships')
+      .values(m)
+      .onConflict((oc) => oc.columns(['org_id', 'user_id']).doUpdateSet({ role: m.role }))
+      .execute();
+  }
+
+  async membership(orgId: string, userId: string): Promise<Membership | undefined> {
+    return this.db
+      .selectFrom('memberships')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+  }
+
+  async memberships(userId: string): Promise<Membership[]> {
+    return this.db
+      .selectFrom('memberships')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('org_id')
+      .execute();
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Table shapes as Kysely sees them. Times are integer milliseconds since the epoch (BIGINT on
+ * Postgres, parsed to numbers); JSON columns are text on both backends so rows read the same.
+ *
+ * Glossary: an *org* is a tenant; a *workspace* is a storage namespace in an org (a user's
+ * personal one has `owner_user_id`); a *batch* is a numbered set of uploaded files; a *job* is a
+ * durable background operation with an id the API hands back.
+ */
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export interface OrgsTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface UsersTable {
+  id: string;
+  /** The org that created the user: its personal context. */
+  org_id: string;
+  kind: 'user' | 'service';
+  display_name: string | null;
+  created_at: number;
+}
+
+export interface MembershipsTable {
+  org_id: string;
+  user_id: string;
+  role: 'member' | 'admin';
+  created_at: number;
+}
+
+export interface WorkspacesTable {
+  id: string;
+  org_id: string;
+  name: string;
+  /** Set on a user's personal workspace; null on shared ones. */
+  owner_user_id: string | null;
+  created_at: number;
+}
+
+export interface TokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** SHA-256 of the token, hex. The token itself is never stored. */
+  token_hash: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface BatchesTable {
+  id: Generated<number>;
+  org_id: string;
+  workspace_id: string;
+  name: string;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  /** Set when deletion was requested; the batch is invisible from then on. */
+  deleted_at: number | null;
+}
+
+export interface BatchFilesTable {
+  batch_id: number;
+  name: string;
+  /** Every upload writes a fresh key, so deleting an old version never hits a newer one. */
+  blob_key: string;
+  size: number;
+  updated_at: number;
+}
+
+export interface UploadSessionsTable {
+  id: string;
+  org_id: string;
+  batch_id: number;
+  filename: string;
+  file_size: number;
+  part_size: number;
+  blob_key: string;
+  blob_upload_id: string;
+  state: 'open' | 'committed' | 'aborted';
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UploadPartsTable {
+  session_id: string;
+  part_num: number;
+  part_id: string;
+  size: number;
+  created_at: number;
+}
+
+export interface JobsTable {
+  id: string;
+  org_id: string | null;
+  kind: string;
+  payload: string;
+  state: 'PENDING' | 'RUNNING' | 'COMPLETE' | 'FAILED' | 'CANCELLED';
+  message: string;
+  attempts: number;
+  max_attempts: number;
+  run_at: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface MigrationsTable {
+  id: number;
+  name: string;
+  checksum: string;
+  applied_at: number;
+}
+
+export interface Database {
+  orgs: OrgsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  workspaces: WorkspacesTable;
+  tokens: TokensTable;
+  batches: BatchesTable;
+  batch_files: BatchFilesTable;
+  upload_sessions: UploadSessionsTable;
+  upload_parts: UploadPartsTable;
+  jobs: JobsTable;
+  runbox_migrations: MigrationsTable;
+}
+
+export type Org = Selectable<OrgsTable>;
+export type User = Selectable<UsersTable>;
+export type Membership = Selectable<MembershipsTable>;
+export type Workspace = Selectable<WorkspacesTable>;
+export type Token = Selectable<TokensTable>;
+export type Batch = Selectable<BatchesTable>;
+export type BatchFile = Selectable<BatchFilesTable>;
+export type UploadSession = Selectable<UploadSessionsTable>;
+export type UploadPart = Selectable<UploadPartsTable>;
+export type JobRow = Selectable<JobsTable>;
+export type NewJob = Insertable<JobsTable>;

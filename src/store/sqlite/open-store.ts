@@ -1,0 +1,95 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection } from 'kysely';
+import { conflict } from '../../contract/errors.js';
+import { KyselyStore } from '../kysely-store.js';
+import { checksum, planMigrations, type AppliedMigration } from '../migration.js';
+import type { Database } from '../schema.js';
+import type { Store } from '../store.js';
+import { RetryableStoreError, TranslatingDialect } from '../translating-dialect.js';
+import { claimJobs } from './claim-jobs.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+/** Every write transaction takes the write lock up front, so it never fails half-way on SQLITE_BUSY. */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+  }
+  override createDriver() {
+    return new ImmediateSqliteDriver(this.config);
+  }
+}
+
+function translate(err: unknown): unknown {
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return conflict('A record with that name or id already exists.');
+  }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new RetryableStoreError('SQLite is busy', { cause: err });
+  }
+  return err;
+}
+
+const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS runbox_migrations (
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)`;
+
+/**
+ * Opens (creating if needed) the embedded store. WAL lets readers run beside the writer;
+ * `synchronous=NORMAL` in WAL mode can lose the last transactions on power loss (never on a
+ * process crash) and never corrupts the database: the trade the embedded default makes.
+ */
+export function openSqliteStore(file: string, now: () => number = Date.now): Store {
+  const sqlite = new BetterSqlite3(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+
+  const db = new Kysely<Database>({
+    dialect: new TranslatingDialect(new ImmediateSqliteDialect({ database: sqlite }), translate),
+  });
+
+  const applied = (): AppliedMigration[] => {
+    sqlite.exec(MIGRATIONS_TABLE);
+    return sqlite
+      .prepare('SELECT id, name, checksum FROM runbox_migrations ORDER BY id')
+      .all() as AppliedMigration[];
+  };
+
+  return new KyselyStore(
+    db,
+    { claimJobs },
+    {
+      capabilities: { backend: 'sqlite', supportsSkipLocked: false, supportsNotify: false },
+      migrations: MIGRATIONS,
+      // One immediate transaction is the lock: a second process waits, then finds nothing to do.
+      async migrate() {
+        const run = sqlite.transaction(() => {
+          const pending = planMigrations(MIGRATIONS, applied());
+          for (const m of pending) {
+            sqlite.exec(m.sql);
+            sqlite
+              .prepare(
+                'INSERT INTO runbox_migrations (id, name, checksum, applied_at) VALUES (?, ?, ?, ?)',
+              )
+              .run(m.id, m.name, checksum(m.sql), now());
+          }
+          return pending.map((m) => m.id);
+        });
+        return run.immediate();
+      },
+      async appliedMigrationIds() {
+        return applied().map((r) => r.id);
+      },
+      async close() {
+        await db.destroy();
+      },
+    },
+  );
+}

@@ -1,0 +1,60 @@
+/**
+ * The store: the only door to the database. Both backends implement it over the same Kysely
+ * queries (`repos/`); what differs between them is expressed as capabilities and a few
+ * backend hooks (`BackendOps`), never as dialect checks scattered through the code.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import { OrgRepo } from './repos/org-repo.js';
+import { UserRepo } from './repos/user-repo.js';
+import { WorkspaceRepo } from './repos/workspace-repo.js';
+import { TokenRepo } from './repos/token-repo.js';
+import { BatchRepo } from './repos/batch-repo.js';
+import { UploadRepo } from './repos/upload-repo.js';
+import { JobRepo } from './repos/job-repo.js';
+import type { BackendOps } from './backend-ops.js';
+
+export interface StoreCapabilities {
+  backend: 'sqlite' | 'postgres';
+  /** Claims can skip rows another transaction holds (`FOR UPDATE SKIP LOCKED`). */
+  supportsSkipLocked: boolean;
+  /** Other processes can be woken through the database (`LISTEN/NOTIFY`). */
+  supportsNotify: boolean;
+}
+
+/** Every query the services may run; the same object works inside and outside a transaction. */
+export class Repositories {
+  readonly orgs: OrgRepo;
+  readonly users: UserRepo;
+  readonly workspaces: WorkspaceRepo;
+  readonly tokens: TokenRepo;
+  readonly batches: BatchRepo;
+  readonly uploads: UploadRepo;
+  readonly jobs: JobRepo;
+
+  constructor(db: Kysely<Database>, ops: BackendOps) {
+    this.orgs = new OrgRepo(db);
+    this.users = new UserRepo(db);
+    this.workspaces = new WorkspaceRepo(db);
+    this.tokens = new TokenRepo(db);
+    this.batches = new BatchRepo(db);
+    this.uploads = new UploadRepo(db);
+    this.jobs = new JobRepo(db, ops);
+  }
+}
+
+export interface MigrationStatus {
+  applied: number;
+  known: number;
+  current: boolean;
+}
+
+export interface Store extends Repositories {
+  readonly capabilities: StoreCapabilities;
+  /** Runs `fn` in one transaction (an immediate one on SQLite), retrying busy/serialisation failures a bounded number of times. */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  migrate(): Promise<number[]>;
+  migrationStatus(): Promise<MigrationStatus>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
