@@ -16,6 +16,8 @@ export interface Config {
   rateLimit: RateLimitConfig;
   metricsRequireToken: boolean;
   limits: Limits;
+  /** How long a claimed job stays leased without a heartbeat (a dead worker's jobs return after it). */
+  jobLeaseMs: number;
   logLevel: string;
 }
 
@@ -56,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
       maxFileBytes: int(env, 'RUNBOX_MAX_FILE_BYTES', DEFAULT_LIMITS.maxFileBytes),
       partBytes: int(env, 'RUNBOX_PART_BYTES', DEFAULT_LIMITS.partBytes),
     },
+    jobLeaseMs: int(env, 'RUNBOX_JOB_LEASE_MS', 30_000),
     logLevel: env.RUNBOX_LOG_LEVEL ?? 'info',
   };
 }

@@ -103,7 +103,10 @@ export function createJobRunner(core: Core): JobRunner {
       wakeup: core.wakeup,
       log: core.logger.child({ component: 'jobs' }),
     },
-    { owner: `${hostname()}:${process.pid}:${core.sources.ids.uuid().slice(0, 8)}` },
+    {
+      owner: `${hostname()}:${process.pid}:${core.sources.ids.uuid().slice(0, 8)}`,
+      leaseMs: core.config.jobLeaseMs,
+    },
   );
 }
 
