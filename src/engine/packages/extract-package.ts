@@ -68,7 +68,7 @@ class Budget {
 
 async function extractTar(file: string, dest: string, limits: PackageLimits): Promise<void> {
   const budget = new Budget(limits);
-  let refusal: unknown;
+  let refusal: Error | undefined;
   // First pass: read every header and refuse the archive before anything is written.
   await tar.t({
     file,
@@ -78,11 +78,13 @@ async function extractTar(file: string, dest: string, limits: PackageLimits): Pr
         const path = checkEntryPath(entry.path);
         if (entry.type === 'SymbolicLink') checkSymlink(path, entry.linkpath ?? '');
         else if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'Directory') {
-          throw invalidInput(`The package entry "${entry.path}" is a ${entry.type}, which is not allowed.`);
+          throw invalidInput(
+            `The package entry "${entry.path}" is a ${entry.type}, which is not allowed.`,
+          );
         }
         budget.add(entry.size ?? 0);
       } catch (err) {
-        refusal = err;
+        refusal = err instanceof Error ? err : new Error(String(err));
       }
     },
   });
@@ -113,7 +115,9 @@ async function extractZip(file: string, dest: string, limits: PackageLimits): Pr
         const path = checkEntryPath(entry.fileName);
         const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
         if (mode === 0o120000) {
-          throw invalidInput(`The package entry "${entry.fileName}" is a symbolic link, which zip packages may not contain.`);
+          throw invalidInput(
+            `The package entry "${entry.fileName}" is a symbolic link, which zip packages may not contain.`,
+          );
         }
         budget.add(entry.uncompressedSize);
         const target = join(dest, path);

@@ -1,0 +1,33 @@
+/** One input file handed to an app's code, and how that ended. */
+export interface FileTask {
+  id: string;
+  file: { name: string; path: string; size: number };
+  keys: Record<string, unknown>;
+  secrets: Record<string, string>;
+  outputDir: string;
+  /** Epoch ms after which the file is aborted as timed out. */
+  deadline: number;
+  /** Aborted when the run is cancelled. */
+  signal?: AbortSignal | undefined;
+  onLog(line: string): void;
+  onProgress?(fraction: number): void;
+}
+
+export type FailureReason = 'error' | 'crash' | 'out-of-memory' | 'timeout' | 'cancelled';
+
+export type FileOutcome =
+  { ok: true; documents: unknown } | { ok: false; reason: FailureReason; error: string };
+
+/** Runs files of one app version; the node pool and the command runner implement it. */
+export interface AppRuntime {
+  run(task: FileTask): Promise<FileOutcome>;
+  close(): Promise<void>;
+}
+
+/** The environment app code gets: nothing of the server's own (no database URL, no cloud keys). */
+export function appEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const keep = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'HOME', 'TMPDIR'];
+  const env: NodeJS.ProcessEnv = {};
+  for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k];
+  return { ...env, ...extra };
+}
