@@ -24,7 +24,10 @@ export default tseslint.config(
     // Plain JavaScript that runs inside app child processes.
     files: ['runtime/**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { process: 'readonly', console: 'writable' } },
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly', console: 'writable', AbortController: 'readonly' },
+    },
   },
   prettier,
 );
