@@ -18,6 +18,10 @@ export interface Config {
   limits: Limits;
   /** How long a claimed job stays leased without a heartbeat (a dead worker's jobs return after it). */
   jobLeaseMs: number;
+  /** How long a claimed run stays leased without a heartbeat (a dead worker's runs return after it). */
+  runLeaseMs: number;
+  /** Time app code has to stop after the abort signal (cancel, timeout) before it is killed. */
+  cancelGraceMs: number;
   logLevel: string;
 }
 
@@ -57,8 +61,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     limits: {
       maxFileBytes: int(env, 'RUNBOX_MAX_FILE_BYTES', DEFAULT_LIMITS.maxFileBytes),
       partBytes: int(env, 'RUNBOX_PART_BYTES', DEFAULT_LIMITS.partBytes),
+      maxRunFiles: int(env, 'RUNBOX_MAX_RUN_FILES', DEFAULT_LIMITS.maxRunFiles),
     },
     jobLeaseMs: int(env, 'RUNBOX_JOB_LEASE_MS', 30_000),
+    runLeaseMs: int(env, 'RUNBOX_RUN_LEASE_MS', 30_000),
+    cancelGraceMs: int(env, 'RUNBOX_CANCEL_GRACE_MS', 10_000),
     logLevel: env.RUNBOX_LOG_LEVEL ?? 'info',
   };
 }

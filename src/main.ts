@@ -3,7 +3,9 @@
  * blob storage, clock) and wires services, workers and the HTTP server together.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -16,13 +18,23 @@ import { JobRunner } from './engine/job-runner.js';
 import { deletionHandlers } from './engine/jobs/job-handlers.js';
 import { Wakeup } from './engine/wakeup.js';
 import type { Services } from './http/aihub/services.js';
-import { buildServer } from './http/server.js';
 import { AdminService } from './services/admin-service.js';
 import { AuthService } from './services/auth-service.js';
 import { BatchService } from './services/batch-service.js';
 import { FileService } from './services/file-service.js';
 import { JobService } from './services/job-service.js';
 import { UploadService } from './services/upload-service.js';
+import { AppService } from './services/app-service.js';
+import { RunService } from './services/run-service.js';
+import { RunResultsService } from './services/run-results-service.js';
+import { RunLogService } from './services/run-log-service.js';
+import { RunDeletionService } from './services/run-deletion-service.js';
+import { RunSignals } from './engine/run-signals.js';
+import { RunWorker } from './engine/run-worker.js';
+import { RunWriter } from './engine/run-writer.js';
+import { RunExecutor, type Materialize } from './engine/run-executor.js';
+import { PackageCache } from './engine/packages/package-cache.js';
+import { RuntimeRegistry } from './engine/runner/runtime-registry.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 
@@ -32,9 +44,9 @@ export const systemSources: Sources = {
 };
 
 export function version(): string {
-  const pkg = JSON.parse(
-    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-  ) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -45,6 +57,7 @@ export interface Core {
   sources: Sources;
   logger: Logger;
   wakeup: Wakeup;
+  signals: RunSignals;
   services: Services;
   admin: AdminService;
   close(): Promise<void>;
@@ -72,14 +85,32 @@ export async function createCore(
   }
   const blobs = new LocalBlobs(join(config.dataDir, 'blobs'));
   const wakeup = new Wakeup();
+  const signals = new RunSignals();
   const jobs = new JobService(store, sources, wakeup);
   const batches = new BatchService(store, blobs, jobs, sources, config.limits);
+  const files = new FileService(store, blobs, jobs, config.limits);
+  const apps = new AppService(store, blobs, sources, join(config.dataDir, 'tmp'));
+  const runs = new RunService({
+    store,
+    blobs,
+    apps,
+    batches,
+    files,
+    signals,
+    sources,
+    maxRunFiles: config.limits.maxRunFiles,
+  });
   const services: Services = {
     auth: new AuthService(store, sources.clock),
     batches,
     uploads: new UploadService(store, blobs, batches, sources, config.limits),
-    files: new FileService(store, blobs, jobs, config.limits),
+    files,
     jobs,
+    apps,
+    runs,
+    runResults: new RunResultsService(store, runs),
+    runLogs: new RunLogService(store, runs, signals),
+    runDeletion: new RunDeletionService(store, runs, jobs, sources),
   };
   return {
     config,
@@ -88,6 +119,7 @@ export async function createCore(
     sources,
     logger,
     wakeup,
+    signals,
     services,
     admin: new AdminService(store, sources),
     close: () => store.close(),
@@ -110,9 +142,59 @@ export function createJobRunner(core: Core): JobRunner {
   );
 }
 
+/** Input files are copied to a local temp file for app code to read. */
+function materializer(core: Core): Materialize {
+  const dir = join(core.config.dataDir, 'work', 'inputs');
+  return async (key) => {
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, core.sources.ids.uuid());
+    await pipeline(await core.blobs.read(key), createWriteStream(path));
+    return { path, release: () => rm(path, { force: true }) };
+  };
+}
+
+export function createRunWorker(core: Core): { worker: RunWorker; close(): Promise<void> } {
+  const log = core.logger.child({ component: 'runs' });
+  const writer = new RunWriter({ store: core.store, clock: core.sources.clock, signals: core.signals, log });
+  const runtimes = new RuntimeRegistry(core.config.cancelGraceMs);
+  const executor = new RunExecutor({
+    store: core.store,
+    writer,
+    packages: new PackageCache(join(core.config.dataDir, 'cache', 'apps'), core.blobs),
+    runtimes,
+    materialize: materializer(core),
+    clock: core.sources.clock,
+    workDir: join(core.config.dataDir, 'work', 'outputs'),
+    log,
+  });
+  const worker = new RunWorker(
+    {
+      store: core.store,
+      executor,
+      writer,
+      signals: core.signals,
+      clock: core.sources.clock,
+      ids: core.sources.ids,
+      log,
+    },
+    {
+      worker: `${hostname()}:${process.pid}:${core.sources.ids.uuid().slice(0, 8)}`,
+      leaseMs: core.config.runLeaseMs,
+    },
+  );
+  return {
+    worker,
+    async close() {
+      await worker.stop();
+      await runtimes.close();
+    },
+  };
+}
+
 export interface Runbox extends Core {
   app: FastifyInstance;
   jobRunner: JobRunner | undefined;
+  runWorker: RunWorker | undefined;
 }
 
 /** A whole server: HTTP plus (unless `config.workers` is false) the workers. Not yet listening. */
@@ -121,6 +203,8 @@ export async function createRunbox(
   opts: { sources?: Sources; logger?: Logger } = {},
 ): Promise<Runbox> {
   const core = await createCore(config, opts);
+  // Loaded here, not at the top: `runbox admin …` and `runbox worker` never pay for the HTTP stack.
+  const { buildServer } = await import('./http/server.js');
   const app = await buildServer({
     services: core.services,
     store: core.store,
@@ -134,12 +218,16 @@ export async function createRunbox(
   });
   const jobRunner = config.workers ? createJobRunner(core) : undefined;
   jobRunner?.start();
+  const runWorker = config.workers ? createRunWorker(core) : undefined;
+  runWorker?.worker.start();
   return {
     ...core,
     app,
     jobRunner,
+    runWorker: runWorker?.worker,
     async close() {
       await app.close();
+      await runWorker?.close();
       await jobRunner?.stop();
       await core.close();
     },

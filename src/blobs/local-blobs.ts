@@ -53,9 +53,9 @@ export class LocalBlobs implements Blobs {
     }
   }
 
-  private async place(file: string, target: string): Promise<void> {
+  private async place(file: string, target: string, makeDir = true): Promise<void> {
     try {
-      await mkdir(dirname(target), { recursive: true });
+      if (makeDir) await mkdir(dirname(target), { recursive: true });
       await rename(file, target);
     } catch (err) {
       await rm(file, { force: true });
@@ -126,7 +126,8 @@ export class LocalBlobs implements Blobs {
     return count;
   }
 
-  async createMultipart(_key: string): Promise<string> {
+  async createMultipart(key: string): Promise<string> {
+    assertSafeKey(key);
     const id = randomBytes(16).toString('hex');
     await mkdir(join(this.multipart, id), { recursive: true });
     return id;
@@ -137,23 +138,34 @@ export class LocalBlobs implements Blobs {
     return join(this.multipart, uploadId, String(partNum));
   }
 
+  /** An aborted or completed upload is gone: its directory must not be brought back. */
+  private async assertUploadExists(uploadId: string): Promise<void> {
+    this.partPath(uploadId, 1);
+    if (!(await isDirectory(join(this.multipart, uploadId)))) throw notFound('Upload');
+  }
+
   async writePart(uploadId: string, partNum: number, source: ByteSource, limits: WriteLimits) {
     const target = this.partPath(uploadId, partNum);
+    await this.assertUploadExists(uploadId);
     const hash = createHash('sha256');
     const hashing = async function* (src: ByteSource) {
-      for await (const chunk of src) {
+      for await (const chunk of src as AsyncIterable<Uint8Array>) {
         hash.update(chunk);
         yield chunk;
       }
     };
     const { file, size } = await this.spool(Readable.from(hashing(source)), limits);
-    await this.place(file, target);
+    // No mkdir: an abort that lands during the spool makes this rename fail instead.
+    await this.place(file, target, false).catch((err: unknown) => {
+      throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? notFound('Upload') : err;
+    });
     return { etag: hash.digest('hex').slice(0, 32), size };
   }
 
   async completeMultipart(uploadId: string, key: string, parts: { partNum: number }[]) {
     const target = this.path(key);
     const paths = parts.map((p) => this.partPath(uploadId, p.partNum));
+    await this.assertUploadExists(uploadId);
     async function* concat() {
       for (const p of paths) yield* createReadStream(p);
     }
@@ -166,6 +178,46 @@ export class LocalBlobs implements Blobs {
   async abortMultipart(uploadId: string, _key: string): Promise<void> {
     this.partPath(uploadId, 1);
     await rm(join(this.multipart, uploadId), { recursive: true, force: true });
+  }
+
+  /**
+   * Removes files left in `tmp/` by writes that never finished (the process died mid-write)
+   * and untouched for more than `olderThanMs`; returns how many went. A live write keeps
+   * touching its file, but one whose client stalls past the threshold loses it and fails
+   * (it never stores a partial object), so use hours, not seconds. Multipart uploads live
+   * elsewhere and are not touched: their sessions own them.
+   */
+  async sweepTemp(olderThanMs: number, now: number): Promise<number> {
+    let entries;
+    try {
+      entries = await readdir(this.tmp, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw err;
+    }
+    let removed = 0;
+    for (const entry of entries) {
+      if (!entry.isFile()) continue;
+      const file = join(this.tmp, entry.name);
+      try {
+        if (now - (await stat(file)).mtimeMs <= olderThanMs) continue;
+        await unlink(file);
+        removed++;
+      } catch (err) {
+        // Renamed into place or removed by someone else meanwhile: nothing left to sweep.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    return removed;
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
   }
 }
 

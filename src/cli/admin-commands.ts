@@ -1,13 +1,14 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { createCore, type Core } from '../main.js';
+import type { Core } from '../main.js';
 import { parseDuration } from './duration.js';
 
 /** Opens the configured store, runs `fn`, prints its result, closes. */
 async function withCore(json: boolean, fn: (core: Core) => Promise<unknown>): Promise<void> {
-  const core = await createCore(loadConfig(process.env), {
-    logger: (await import('pino')).pino({ level: 'warn' }),
-  });
+  const config = loadConfig(process.env);
+  // Loaded per command so that usage errors and --help answer at once.
+  const [{ createCore }, { pino }] = await Promise.all([import('../main.js'), import('pino')]);
+  const core = await createCore(config, { logger: pino({ level: 'warn' }) });
   try {
     const result = await fn(core);
     if (result === undefined) return;
@@ -29,6 +30,15 @@ function formatRow(row: unknown): string {
 }
 
 const role = (admin?: boolean) => (admin ? 'admin' : 'member');
+
+/** A bad `--expires-in` is a usage error (exit 2), found before the store is opened. */
+function durationOption(text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
+}
 
 /** `runbox admin …`: server-side administration straight against the configured store. */
 export function registerAdmin(program: Command): void {
@@ -107,24 +117,22 @@ export function registerAdmin(program: Command): void {
   token
     .command('create <user>')
     .option('--name <name>', 'what the token is for')
-    .option('--expires-in <duration>', 'e.g. 90m, 12h, 30d (default: never)')
-    .action((userId: string, o: { name?: string; expiresIn?: string }) =>
+    .option('--expires-in <duration>', 'e.g. 90m, 12h, 30d (default: never)', durationOption)
+    .action((userId: string, o: { name?: string; expiresIn?: number }) =>
       withCore(json(), (c) =>
         c.admin.createToken(userId, {
           ...(o.name ? { name: o.name } : {}),
-          expiresAt: o.expiresIn ? c.sources.clock.now() + parseDuration(o.expiresIn) : null,
+          expiresAt: o.expiresIn !== undefined ? c.sources.clock.now() + o.expiresIn : null,
         }),
       ),
     );
   token
     .command('list <user>')
     .action((userId: string) => withCore(json(), (c) => c.admin.listTokens(userId)));
-  token
-    .command('revoke <token-id>')
-    .action((id: string) =>
-      withCore(json(), async (c) => {
-        await c.admin.revokeToken(id);
-        return { revoked: id };
-      }),
-    );
+  token.command('revoke <token-id>').action((id: string) =>
+    withCore(json(), async (c) => {
+      await c.admin.revokeToken(id);
+      return { revoked: id };
+    }),
+  );
 }

@@ -1,14 +1,19 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isRunboxError } from '../contract/errors.js';
-import { version } from '../main.js';
 import { registerAdmin } from './admin-commands.js';
 import { registerServe } from './serve-command.js';
+
+// Read here rather than from main.ts, which loads the whole server.
+const { version } = JSON.parse(
+  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+) as { version: string };
 
 /** Exit codes: 0 success, 1 failure reported by the server side, 2 usage error. */
 const program = new Command()
   .name('runbox')
   .description('Runbox: a self-hosted runs server for automation apps.')
-  .version(version())
+  .version(version)
   .exitOverride();
 
 registerServe(program);

@@ -1,9 +1,10 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { createCore, createJobRunner, createRunbox } from '../main.js';
-import { bootstrapIfEmpty } from '../services/bootstrap.js';
+
+/** Loaded when a command runs, so that usage errors and --help answer at once. */
+const main = () => import('../main.js');
 
 export const TOKEN_FILE = 'admin-token';
 
@@ -26,11 +27,20 @@ function onShutdown(close: () => Promise<void>): void {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+/** A bad `--port` is a usage error (exit 2). */
+function portOption(text: string): string {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new InvalidArgumentError('Use a port number from 0 to 65535.');
+  }
+  return text;
+}
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('Serve the API (and run the workers, unless --no-workers).')
-    .option('-p, --port <port>', 'port to listen on (env RUNBOX_PORT, default 8080)')
+    .option('-p, --port <port>', 'port to listen on (env RUNBOX_PORT, default 8080)', portOption)
     .option('-H, --host <host>', 'address to bind (env RUNBOX_HOST, default 127.0.0.1)')
     .option('--no-workers', 'serve the API only; run `runbox worker` elsewhere')
     .action(async (opts: { port?: string; host?: string; workers: boolean }) => {
@@ -39,6 +49,8 @@ export function registerServe(program: Command): void {
         ...(opts.host !== undefined ? { host: opts.host } : {}),
         ...(opts.workers === false ? { workers: false } : {}),
       });
+      const { createRunbox } = await main();
+      const { bootstrapIfEmpty } = await import('../services/bootstrap.js');
       const runbox = await createRunbox(config);
       const boot = await bootstrapIfEmpty(runbox.store, runbox.admin);
       await runbox.app.listen({ port: config.port, host: config.host });
@@ -67,7 +79,9 @@ export function registerServe(program: Command): void {
     .command('worker')
     .description('Run background workers only, against the configured database.')
     .action(async () => {
-      const core = await createCore(loadConfig(process.env));
+      const config = loadConfig(process.env);
+      const { createCore, createJobRunner } = await main();
+      const core = await createCore(config);
       const runner = createJobRunner(core);
       runner.start();
       core.logger.info('worker started');
@@ -81,7 +95,9 @@ export function registerServe(program: Command): void {
     .command('migrate')
     .description('Apply pending database migrations and exit.')
     .action(async () => {
-      const core = await createCore(loadConfig(process.env), { migrate: false });
+      const config = loadConfig(process.env);
+      const { createCore } = await main();
+      const core = await createCore(config, { migrate: false });
       try {
         const applied = await core.store.migrate();
         process.stdout.write(

@@ -71,7 +71,10 @@ export function parseManifest(text: string): Manifest {
   }
   const first = Value.Errors(Manifest, raw).First();
   if (first) {
-    const field = first.path.replace(/^\//, '').replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.');
+    const field = first.path
+      .replace(/^\//, '')
+      .replace(/\/(\d+)/g, '[$1]')
+      .replace(/\//g, '.');
     throw invalidInput(`${MANIFEST_FILE}: ${field || 'manifest'} ${first.message.toLowerCase()}.`);
   }
   const m = raw as Manifest;
@@ -84,13 +87,16 @@ export function parseManifest(text: string): Manifest {
       try {
         new RegExp(f.pattern);
       } catch {
-        throw invalidInput(`${MANIFEST_FILE}: fields[${i}].pattern is not a valid regular expression.`);
+        throw invalidInput(
+          `${MANIFEST_FILE}: fields[${i}].pattern is not a valid regular expression.`,
+        );
       }
     }
   }
   const names = new Set<string>();
   for (const [i, f] of (m.fields ?? []).entries()) {
-    if (names.has(f.name)) throw invalidInput(`${MANIFEST_FILE}: fields[${i}].name "${f.name}" is repeated.`);
+    if (names.has(f.name))
+      throw invalidInput(`${MANIFEST_FILE}: fields[${i}].name "${f.name}" is repeated.`);
     names.add(f.name);
   }
   return m;

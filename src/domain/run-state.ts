@@ -40,7 +40,8 @@ export function canTransition(from: RunState, to: RunState): boolean {
 }
 
 /** AI Hub v2 `status`: strictly its six values (PAUSED is reserved and never emitted). */
-export type AihubRunStatus = 'RUNNING' | 'COMPLETE' | 'FAILED' | 'CANCELLED' | 'STOPPED_AT_CHECKPOINT';
+export type AihubRunStatus =
+  'RUNNING' | 'COMPLETE' | 'FAILED' | 'CANCELLED' | 'STOPPED_AT_CHECKPOINT';
 
 export function aihubStatus(s: RunState): AihubRunStatus {
   switch (s) {
@@ -65,13 +66,7 @@ export function aihubStatus(s: RunState): AihubRunStatus {
 }
 
 export type ApifyRunStatus =
-  | 'READY'
-  | 'RUNNING'
-  | 'SUCCEEDED'
-  | 'FAILED'
-  | 'TIMED-OUT'
-  | 'ABORTING'
-  | 'ABORTED';
+  'READY' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED-OUT' | 'ABORTING' | 'ABORTED';
 
 export function apifyStatus(s: RunState): ApifyRunStatus {
   switch (s) {

@@ -27,7 +27,8 @@ function validationMessage(context: string | undefined, issue: ValidationIssue):
 export function toRunboxError(err: unknown): RunboxError {
   if (isRunboxError(err)) return err;
   const e = err as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
-  if (e.validation?.[0]) return invalidInput(validationMessage(e.validationContext, e.validation[0]));
+  if (e.validation?.[0])
+    return invalidInput(validationMessage(e.validationContext, e.validation[0]));
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return payloadTooLarge('The request body is too large.');
@@ -37,6 +38,10 @@ export function toRunboxError(err: unknown): RunboxError {
       return invalidInput('Unsupported Content-Type: send application/json.');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return invalidInput('Content-Length does not match the body.');
+    case 'FST_ERR_BAD_URL':
+      return invalidInput('The URL is malformed (bad percent-encoding).');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return invalidInput('A path segment of the URL is too long.');
   }
   if (e instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return invalidInput(`Malformed JSON body: ${e.message}`);
@@ -44,19 +49,22 @@ export function toRunboxError(err: unknown): RunboxError {
   return new RunboxError('internal-error', 'Internal error.', { cause: err });
 }
 
+/** Renders anything thrown as its dialect's error envelope. */
+export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const rb = toRunboxError(err);
+  if (rb.type === 'internal-error') {
+    request.log.error({ err }, 'unexpected error');
+  }
+  // A refused upload may still be arriving; closing the connection stops it.
+  if (rb.type === 'payload-too-large') void reply.header('Connection', 'close');
+  void reply.headers(rb.headers);
+  return reply
+    .status(rb.status)
+    .type('application/json')
+    .send(renderError(dialectOf(request.url), rb, request.id));
+}
+
 /** The one error handler: every dialect's envelope comes from the same catalogue. */
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const rb = toRunboxError(err);
-    if (rb.type === 'internal-error') {
-      request.log.error({ err }, 'unexpected error');
-    }
-    // A refused upload may still be arriving; closing the connection stops it.
-    if (rb.type === 'payload-too-large') void reply.header('Connection', 'close');
-    void reply.headers(rb.headers);
-    return reply
-      .status(rb.status)
-      .type('application/json')
-      .send(renderError(dialectOf(request.url), rb, request.id));
-  });
+  app.setErrorHandler(sendError);
 }

@@ -9,6 +9,7 @@ import { ErrorBody } from '../contract/aihub/common.js';
  */
 export async function installOpenApi(app: FastifyInstance, version: string): Promise<void> {
   app.addSchema(ErrorBody);
+  documentDeclaredHeadRoutes(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -23,7 +24,10 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
       },
       security: [{ bearerAuth: [] }],
     },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
   });
   // The docs page is public like the document it shows.
   app.addHook('onRoute', (route) => {
@@ -33,4 +37,25 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
     app.swagger(),
   );
+}
+
+/**
+ * @fastify/swagger leaves HEAD routes out (most are the twins Fastify adds to GET routes) and
+ * would suffix a documented one's operationId with `-head`. A HEAD route declared on its own
+ * (its operationId is no GET's, e.g. getFileMetadata) is an operation of its own: document it
+ * under its own id. Must run before swagger's onRoute hook, so it is added first.
+ */
+function documentDeclaredHeadRoutes(app: FastifyInstance): void {
+  const getOperations = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    const id = route.schema?.operationId;
+    if (!id) return;
+    if (route.method === 'GET') getOperations.add(id);
+    if (route.method !== 'HEAD' || getOperations.has(id)) return;
+    route.config = {
+      ...route.config,
+      swagger: { ...route.config?.swagger, exposeHeadRoute: true },
+      swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, operationId: id }, url }),
+    };
+  });
 }

@@ -1,15 +1,23 @@
+import { AjvCompiler } from '@fastify/ajv-compiler';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { Sources } from '../domain/sources.js';
 import type { Store } from '../store/store.js';
 import { batchRoutes } from './aihub/batch-routes.js';
 import { fileRoutes } from './aihub/file-routes.js';
 import { jobRoutes } from './aihub/job-routes.js';
+import { appPublishRoutes, appRoutes } from './aihub/app-routes.js';
+import { runRoutes } from './aihub/run-routes.js';
+import { runStreamRoutes } from './aihub/run-stream-routes.js';
 import type { Services } from './aihub/services.js';
 import { batchUploadRoutes, multipartRoutes } from './aihub/upload-routes.js';
 import { installAuth, type RateLimitConfig } from './auth-hook.js';
-import { installErrorHandler } from './error-handler.js';
+import { installErrorHandler, sendError } from './error-handler.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { installMetrics } from './metrics.js';
 import { installNotFound } from './not-found.js';
@@ -30,15 +38,22 @@ export async function buildServer(deps: {
   options: HttpOptions;
 }): Promise<FastifyInstance> {
   const { services, store, sources, options } = deps;
+  // Typed as Fastify's logger so the instance is the plain FastifyInstance this returns.
+  const loggerInstance: FastifyBaseLogger = deps.logger;
   const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+    loggerInstance,
     genReqId: () => sources.ids.uuid(),
     bodyLimit: 1024 * 1024,
-    routerOptions: { ignoreTrailingSlash: true },
+    // A file name may be 255 characters, each percent-encoded in up to 12 (SPEC §4.1).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 4096 },
+    // Errors the router raises before any route (bad percent-encoding, an over-long
+    // parameter) get the same envelope as every other error.
+    frameworkErrors: (err, request, reply) => void sendError(err, request, reply),
     ajv: {
-      // Unknown body fields are refused (400), not silently dropped; query strings are coerced.
-      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true },
+      // Unknown body fields are refused (400), not silently dropped.
+      customOptions: { removeAdditional: false, useDefaults: true },
     },
+    schemaController: { compilersFactory: { buildValidator: coerceAllButBodies() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installNotFound(app);
@@ -58,9 +73,52 @@ export async function buildServer(deps: {
       await api.register(multipartRoutes, { services });
       await api.register(fileRoutes, { services });
       await api.register(jobRoutes, { services });
+      await api.register(appPublishRoutes, { services });
+      await api.register(appRoutes, { services });
+      await api.register(runRoutes, { services });
+      await api.register(runStreamRoutes, { services });
     },
     { prefix: '/api' },
   );
   await app.ready();
   return app;
+}
+
+interface RouteSchema {
+  httpPart?: string;
+}
+type Compile = (route: RouteSchema) => unknown;
+type ValidatorFactory = NonNullable<
+  NonNullable<
+    NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']
+  >['buildValidator']
+>;
+
+/**
+ * Fastify's own validator compiler, twice: query strings, path params and headers arrive as
+ * text and are coerced to their schema's types; JSON bodies are not, so `{"name": 5}` is a
+ * mistyped field (400 naming it, SPEC §6) rather than the name "5". (Fastify's single Ajv
+ * would coerce bodies too.)
+ */
+function coerceAllButBodies(): ValidatorFactory {
+  // The compiler's published types describe its result as a bare Ajv compile; it takes the
+  // route's schema definition (with httpPart), which is what we dispatch on.
+  const pool = AjvCompiler() as unknown as (
+    externalSchemas: unknown,
+    options: { customOptions?: Record<string, unknown> },
+  ) => Compile;
+  const factory = (
+    externalSchemas: unknown,
+    options: { customOptions?: Record<string, unknown> } = {},
+  ) => {
+    const withCoercion = (coerceTypes: 'array' | false) =>
+      pool(externalSchemas, {
+        ...options,
+        customOptions: { ...options.customOptions, coerceTypes },
+      });
+    const text = withCoercion('array');
+    const json = withCoercion(false);
+    return (route: RouteSchema) => (route.httpPart === 'body' ? json : text)(route);
+  };
+  return factory as unknown as ValidatorFactory;
 }

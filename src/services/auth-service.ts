@@ -11,19 +11,27 @@ export class AuthService {
   ) {}
 
   /**
-   * Resolves `Authorization: Bearer …` and `IB-Context` to a principal. No token → 401
-   * token-not-provided; an unknown, revoked or expired token, or a context the user is not a
+   * Resolves `Authorization: Bearer …` and `IB-Context` to a principal. No token (no header,
+   * or `Bearer` with nothing after it) → 401 token-not-provided; a header that is not
+   * `Bearer <token>`, an unknown, revoked or expired token, or a context the user is not a
    * member of → 401 token-not-valid (the same answer for each, so nothing leaks).
    */
   async authenticate(
     authorization: string | undefined,
     context: string | undefined,
   ): Promise<Principal> {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (!authorization || !match?.[1]) {
+    const header = authorization?.trim() ?? '';
+    if (header === '' || /^Bearer$/i.test(header)) {
       throw new RunboxError(
         'token-not-provided',
         'No API token: send "Authorization: Bearer <token>".',
+      );
+    }
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match?.[1]) {
+      throw new RunboxError(
+        'token-not-valid',
+        'The Authorization header must be "Bearer <token>".',
       );
     }
     const found = await this.store.tokens.findByHash(hashToken(match[1]));

@@ -1,5 +1,5 @@
 import type { Blobs, ByteSource } from '../blobs/blobs.js';
-import { notFound, payloadTooLarge } from '../contract/errors.js';
+import { invalidInput, notFound, payloadTooLarge } from '../contract/errors.js';
 import { checkDisplayName, checkFileName } from '../domain/names.js';
 import { decodePageToken, encodePageToken } from '../domain/page-token.js';
 import { DEFAULT_DRIVE } from '../domain/paths.js';
@@ -79,6 +79,9 @@ export class BatchService {
 
   /** A batch visible to `p`, or 404 (also for other orgs' and hidden workspaces' batches). */
   async visible(repos: Repositories, p: Principal, id: number) {
+    // The schema lets through integers no database column holds (1e999 is Infinity, 1e23 is
+    // past 2^53); Postgres would fail on them with a 500.
+    if (!Number.isSafeInteger(id) || id < 1) throw invalidInput('batch_id must be a positive integer.');
     const batch = await repos.batches.get(p.orgId, id);
     const ws = batch && (await repos.workspaces.get(batch.workspace_id));
     if (!batch || !ws || !canUseWorkspace(p, ws)) throw notFound(`Batch ${id}`);
@@ -138,10 +141,18 @@ export class BatchService {
     }
     const key = `${batchPrefix(id)}/${this.sources.ids.uuid()}`;
     const { size } = await this.blobs.write(key, body, { maxBytes: max });
-    await this.attach(p, id, filename, key, size);
+    try {
+      await this.attach(p, id, filename, key, size);
+    } catch (err) {
+      await this.blobs.delete(key);
+      throw err;
+    }
   }
 
-  /** Records a stored object as the batch's file `filename`; shared with multipart commits. */
+  /**
+   * Records a stored object as the batch's file `filename`; shared with multipart commits. On
+   * failure the object is left to the caller, which knows whether it is still its own.
+   */
   async attach(
     p: Principal,
     id: number,
@@ -150,19 +161,13 @@ export class BatchService {
     size: number,
     inTx?: (tx: Repositories) => Promise<void>,
   ): Promise<void> {
-    let replaced: string | undefined;
-    try {
-      replaced = await this.store.transaction(async (tx) => {
-        await this.visible(tx, p, id);
-        await inTx?.(tx);
-        const now = this.sources.clock.now();
-        await tx.batches.touch(id, now);
-        return tx.batches.putFile({ batch_id: id, name: filename, blob_key: key, size, updated_at: now });
-      });
-    } catch (err) {
-      await this.blobs.delete(key);
-      throw err;
-    }
+    const replaced = await this.store.transaction(async (tx) => {
+      await this.visible(tx, p, id);
+      await inTx?.(tx);
+      const now = this.sources.clock.now();
+      await tx.batches.touch(id, now);
+      return tx.batches.putFile({ batch_id: id, name: filename, blob_key: key, size, updated_at: now });
+    });
     if (replaced) await this.blobs.delete(replaced).catch(() => undefined);
   }
 

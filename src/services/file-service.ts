@@ -98,13 +98,48 @@ export class FileService {
     if (opts.declaredLength !== undefined && opts.declaredLength > max) {
       throw payloadTooLarge(`The file is larger than the limit of ${max} bytes.`);
     }
-    const existing = await this.blobs.stat(key);
-    if (existing?.kind === 'folder') throw invalidInput(`${raw} is a folder.`);
-    if (existing && opts.ifNoneMatch) {
-      throw new RunboxError('precondition-failed', `${raw} already exists.`);
+    const checkAndWrite = async () => {
+      const existing = await this.blobs.stat(key);
+      if (existing?.kind === 'folder') throw invalidInput(`${raw} is a folder.`);
+      if (!existing) await this.checkParentsAreFolders(key, path);
+      if (existing && opts.ifNoneMatch) {
+        throw new RunboxError('precondition-failed', `${raw} already exists.`);
+      }
+      await this.blobs.write(key, body, { maxBytes: max });
+      return { created: !existing };
+    };
+    // Conditional creates of one path take turns, so only one of them can see it absent.
+    // (Within this process: across processes storage itself would have to create atomically.)
+    return opts.ifNoneMatch ? this.oneAtATime(key, checkAndWrite) : checkAndWrite();
+  }
+
+  private readonly creating = new Map<string, Promise<unknown>>();
+
+  private async oneAtATime<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.creating.get(key) ?? Promise.resolve()).then(fn);
+    const settled = run.catch(() => undefined);
+    this.creating.set(key, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.creating.get(key) === settled) this.creating.delete(key);
     }
-    await this.blobs.write(key, body, { maxBytes: max });
-    return { created: !existing };
+  }
+
+  /**
+   * A new file's ancestors must be folders or not exist yet: storage would otherwise fail
+   * (a file cannot hold children) or, on object stores, make one name both a file and a folder.
+   */
+  private async checkParentsAreFolders(key: string, path: WorkspacePath): Promise<void> {
+    const segments = key.split('/');
+    for (let i = 1; i < path.segments.length; i++) {
+      const ancestor = segments.slice(0, segments.length - path.segments.length + i).join('/');
+      const s = await this.blobs.stat(ancestor);
+      if (!s) return;
+      if (s.kind === 'file') {
+        throw invalidInput(`${path.segments.slice(0, i).join('/')} is a file, not a folder.`);
+      }
+    }
   }
 
   /** Deletes a file or folder in a job; accepted whether or not the path exists. */

@@ -15,6 +15,9 @@ import type { Principal } from './principal.js';
  * blob store's multipart upload; the commit assembles them and attaches the file to the batch.
  */
 export class UploadService {
+  /** Sessions this process is committing or aborting right now. */
+  private readonly finishing = new Set<string>();
+
   constructor(
     private readonly store: Store,
     private readonly blobs: Blobs,
@@ -71,6 +74,7 @@ export class UploadService {
   ): Promise<{ part_id: string; part_num: number }> {
     const s = await this.session(p, sessionId);
     if (s.state !== 'open') throw conflict(`The upload session is already ${s.state}.`);
+    if (this.finishing.has(s.id)) throw conflict('The upload session is being committed or aborted.');
     const count = partCount(s.file_size, s.part_size);
     if (!Number.isInteger(partNum) || partNum < 1 || partNum > count) {
       throw invalidInput(`part_num must be between 1 and ${count} for this file.`);
@@ -99,39 +103,77 @@ export class UploadService {
     input: { action: 'commit' | 'abort'; parts?: { part_num: number; part_id: string }[] | undefined },
   ): Promise<void> {
     const s = await this.session(p, sessionId);
-    if (input.action === 'abort') {
-      if (s.state === 'committed') throw conflict('The upload session is already committed.');
-      if (s.state === 'open') {
-        await this.store.uploads.close(s.id, 'aborted', this.sources.clock.now());
-        await this.blobs.abortMultipart(s.blob_upload_id, s.blob_key);
-      }
+    // A retried or doubled commit must not race the first one: the loser would otherwise
+    // remove the object the winner just attached.
+    if (this.finishing.has(s.id)) throw conflict('The upload session is being committed or aborted.');
+    this.finishing.add(s.id);
+    try {
+      if (input.action === 'abort') await this.abort(s);
+      else await this.commit(p, s, input.parts);
+    } finally {
+      this.finishing.delete(s.id);
+    }
+  }
+
+  private async abort(s: UploadSession): Promise<void> {
+    if (s.state === 'committed') throw conflict('The upload session is already committed.');
+    if (s.state !== 'open') return;
+    if (await this.store.uploads.close(s.id, 'aborted', this.sources.clock.now())) {
+      await this.blobs.abortMultipart(s.blob_upload_id, s.blob_key);
       return;
     }
+    // Closed meanwhile by another process: aborting twice is fine, aborting a commit is not.
+    if ((await this.store.uploads.get(s.org_id, s.id))?.state === 'committed') {
+      throw conflict('The upload session is already committed.');
+    }
+  }
+
+  private async commit(
+    p: Principal,
+    s: UploadSession,
+    parts: { part_num: number; part_id: string }[] | undefined,
+  ): Promise<void> {
     if (s.state !== 'open') throw conflict(`The upload session is already ${s.state}.`);
-    if (!input.parts) throw invalidInput('parts is required to commit.');
+    if (!parts) throw invalidInput('parts is required to commit.');
     const count = partCount(s.file_size, s.part_size);
     const stored = new Map((await this.store.uploads.parts(s.id)).map((x) => [x.part_num, x]));
     for (let n = 1; n <= count; n++) {
-      const given = input.parts[n - 1];
+      const given = parts[n - 1];
       const have = stored.get(n);
       if (!have) throw invalidInput(`Part ${n} has not been uploaded.`);
       if (!given || given.part_num !== n || given.part_id !== have.part_id) {
         throw invalidInput(`parts[${n - 1}] must be part ${n} with part_id "${have.part_id}".`);
       }
     }
-    if (input.parts.length !== count) {
-      throw invalidInput(`This file has ${count} part(s); ${input.parts.length} were given.`);
+    if (parts.length !== count) {
+      throw invalidInput(`This file has ${count} part(s); ${parts.length} were given.`);
     }
-    const { size } = await this.blobs.completeMultipart(
-      s.blob_upload_id,
-      s.blob_key,
-      // part_id is `<part_num>-<etag of the stored part>`.
-      input.parts.map((x) => ({ partNum: x.part_num, etag: x.part_id.slice(x.part_id.indexOf('-') + 1) })),
-    );
-    await this.batches.attach(p, s.batch_id, s.filename, s.blob_key, size, async (tx) => {
-      if (!(await tx.uploads.close(s.id, 'committed', this.sources.clock.now()))) {
-        throw conflict('The upload session was closed while committing.');
+    let size: number;
+    try {
+      ({ size } = await this.blobs.completeMultipart(
+        s.blob_upload_id,
+        s.blob_key,
+        // part_id is `<part_num>-<etag of the stored part>`.
+        parts.map((x) => ({ partNum: x.part_num, etag: x.part_id.slice(x.part_id.indexOf('-') + 1) })),
+      ));
+    } catch (err) {
+      // The parts are gone when another process committed or aborted the session meanwhile.
+      const now = await this.store.uploads.get(s.org_id, s.id);
+      if (now && now.state !== 'open') throw conflict(`The upload session is already ${now.state}.`);
+      throw err;
+    }
+    try {
+      await this.batches.attach(p, s.batch_id, s.filename, s.blob_key, size, async (tx) => {
+        if (!(await tx.uploads.close(s.id, 'committed', this.sources.clock.now()))) {
+          throw conflict('The upload session was closed while committing.');
+        }
+      });
+    } catch (err) {
+      // Once another process's commit of this session won, the object is that commit's file.
+      if ((await this.store.uploads.get(s.org_id, s.id))?.state !== 'committed') {
+        await this.blobs.delete(s.blob_key).catch(() => undefined);
       }
-    });
+      throw err;
+    }
   }
 }

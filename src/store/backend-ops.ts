@@ -3,6 +3,8 @@ import type { Database, JobRow } from './schema.js';
 
 /** The few queries whose SQL differs per backend. Same file names under sqlite/ and postgres/. */
 export interface BackendOps {
+  /** Row locks can skip rows other transactions hold (Postgres); SQLite has one writer anyway. */
+  supportsSkipLocked: boolean;
   /**
    * Takes up to `limit` due jobs (pending and due, or leased with an expired lease) and leases
    * them to `owner` until `leaseUntil`, in one statement or one immediate transaction.

@@ -3,12 +3,7 @@ import { RunboxError } from '../contract/errors.js';
 import type { BackendOps } from './backend-ops.js';
 import type { Migration } from './migration.js';
 import type { Database } from './schema.js';
-import {
-  Repositories,
-  type MigrationStatus,
-  type Store,
-  type StoreCapabilities,
-} from './store.js';
+import { Repositories, type MigrationStatus, type Store, type StoreCapabilities } from './store.js';
 import { RetryableStoreError } from './translating-dialect.js';
 
 export interface BackendHooks {

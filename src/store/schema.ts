@@ -111,6 +111,107 @@ export interface JobsTable {
   finished_at: number | null;
 }
 
+export interface AppsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  /** The user who first published it. */
+  owner: string;
+  description: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AppVersionsTable {
+  app_id: string;
+  version: string;
+  /** The validated `runbox.app.json`, as JSON text. */
+  manifest: string;
+  /** The published archive in blob storage (workers unpack it into a local cache). */
+  package_key: string;
+  package_size: number;
+  created_by: string;
+  created_at: number;
+}
+
+export type RunStateColumn =
+  | 'queued'
+  | 'running'
+  | 'stopped_at_checkpoint'
+  | 'cancelling'
+  | 'complete'
+  | 'failed'
+  | 'timed_out'
+  | 'cancelled';
+
+/** Run history: one row per run, changed only at status transitions. */
+export interface RunsTable {
+  id: string;
+  org_id: string;
+  app_id: string;
+  app_version: string;
+  deployment_id: string | null;
+  created_by: string;
+  batch_id: number | null;
+  input_dir: string | null;
+  /** Where the input files live in blob storage (the batch's, or the run's own snapshot). */
+  input_prefix: string;
+  output_workspace: string | null;
+  output_dir: string | null;
+  /** JSON: custom keys, runtime config. */
+  settings: string;
+  /** JSON array, or null. */
+  tags: string | null;
+  state: RunStateColumn;
+  msg: string | null;
+  timeout_ms: number;
+  file_count: number;
+  files_failed: number;
+  /** How many times a worker died holding this run. */
+  lost_leases: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface RunFilesTable {
+  run_id: string;
+  file_index: number;
+  name: string;
+  blob_key: string;
+  size: number;
+  state: 'pending' | 'done' | 'failed';
+  error: string | null;
+  /** JSON array of the documents the app returned (normalised). */
+  documents: string | null;
+  finished_at: number | null;
+}
+
+/** The queue: a run is here from creation until a worker claims it. */
+export interface RunQueueTable {
+  run_id: string;
+  org_id: string;
+  queued_at: number;
+}
+
+/** A claimed run's lease: the worker holding it, a fencing token, and its expiry. */
+export interface RunLeasesTable {
+  run_id: string;
+  worker: string;
+  token: string;
+  expires_at: number;
+}
+
+export interface RunEventsTable {
+  id: Generated<number>;
+  run_id: string;
+  at: number;
+  /** `status`, `file` (per-file outcome/progress) or `log`. */
+  kind: string;
+  /** JSON. */
+  data: string;
+}
+
 export interface MigrationsTable {
   id: number;
   name: string;
@@ -129,6 +230,13 @@ export interface Database {
   upload_sessions: UploadSessionsTable;
   upload_parts: UploadPartsTable;
   jobs: JobsTable;
+  apps: AppsTable;
+  app_versions: AppVersionsTable;
+  runs: RunsTable;
+  run_files: RunFilesTable;
+  run_queue: RunQueueTable;
+  run_leases: RunLeasesTable;
+  run_events: RunEventsTable;
   runbox_migrations: MigrationsTable;
 }
 
@@ -143,3 +251,9 @@ export type UploadSession = Selectable<UploadSessionsTable>;
 export type UploadPart = Selectable<UploadPartsTable>;
 export type JobRow = Selectable<JobsTable>;
 export type NewJob = Insertable<JobsTable>;
+export type App = Selectable<AppsTable>;
+export type AppVersion = Selectable<AppVersionsTable>;
+export type Run = Selectable<RunsTable>;
+export type RunFile = Selectable<RunFilesTable>;
+export type RunEvent = Selectable<RunEventsTable>;
+export type RunLease = Selectable<RunLeasesTable>;

@@ -12,6 +12,10 @@ import { TokenRepo } from './repos/token-repo.js';
 import { BatchRepo } from './repos/batch-repo.js';
 import { UploadRepo } from './repos/upload-repo.js';
 import { JobRepo } from './repos/job-repo.js';
+import { AppRepo } from './repos/app-repo.js';
+import { RunRepo } from './repos/run-repo.js';
+import { RunQueueRepo } from './repos/run-queue-repo.js';
+import { RunEventRepo } from './repos/run-event-repo.js';
 import type { BackendOps } from './backend-ops.js';
 
 export interface StoreCapabilities {
@@ -31,6 +35,10 @@ export class Repositories {
   readonly batches: BatchRepo;
   readonly uploads: UploadRepo;
   readonly jobs: JobRepo;
+  readonly apps: AppRepo;
+  readonly runs: RunRepo;
+  readonly runQueue: RunQueueRepo;
+  readonly runEvents: RunEventRepo;
 
   constructor(db: Kysely<Database>, ops: BackendOps) {
     this.orgs = new OrgRepo(db);
@@ -40,6 +48,10 @@ export class Repositories {
     this.batches = new BatchRepo(db);
     this.uploads = new UploadRepo(db);
     this.jobs = new JobRepo(db, ops);
+    this.apps = new AppRepo(db);
+    this.runs = new RunRepo(db);
+    this.runQueue = new RunQueueRepo(db, ops.supportsSkipLocked);
+    this.runEvents = new RunEventRepo(db);
   }
 }
 

@@ -11,13 +11,42 @@ import type { JobPayloads } from './job-payloads.js';
 export type JobHandlers = { [K in JobKind]: (payload: JobPayloads[K]) => Promise<string> };
 
 export function deletionHandlers(store: Store, blobs: Blobs): JobHandlers {
+  /** A batch's open uploads, stored files and rows; the batch is already hidden. */
+  const deleteBatch = async (batchId: number, prefix: string) => {
+    const sessions = await store.uploads.openForBatch(batchId);
+    for (const s of sessions) await blobs.abortMultipart(s.blob_upload_id, s.blob_key);
+    const removed = await blobs.deletePrefix(prefix);
+    await store.batches.purge(batchId);
+    return removed;
+  };
   return {
     async 'delete-batch'({ batchId, prefix }) {
-      const sessions = await store.uploads.openForBatch(batchId);
-      for (const s of sessions) await blobs.abortMultipart(s.blob_upload_id, s.blob_key);
-      const removed = await blobs.deletePrefix(prefix);
-      await store.batches.purge(batchId);
+      const removed = await deleteBatch(batchId, prefix);
       return `Batch ${batchId} deleted (${removed} stored file${removed === 1 ? '' : 's'} removed).`;
+    },
+    async 'delete-run'(p) {
+      const done: string[] = [];
+      if (p.batchId !== null) {
+        await deleteBatch(p.batchId, `batches/${p.batchId}`);
+        done.push(`input batch ${p.batchId}`);
+      }
+      if (p.inputPrefix !== null) {
+        await blobs.deletePrefix(p.inputPrefix);
+        done.push('input');
+      }
+      if (p.outputPrefix !== null) {
+        await blobs.deletePrefix(p.outputPrefix);
+        done.push('output');
+      }
+      if (p.logs) {
+        await store.runEvents.deleteLogs(p.runId);
+        done.push('logs');
+      }
+      if (p.record) {
+        await store.runs.delete(p.runId);
+        done.push('run record and results');
+      }
+      return done.length === 0 ? 'Nothing to delete.' : `Deleted ${done.join(', ')}.`;
     },
     async 'delete-batch-file'({ key }) {
       await blobs.delete(key);

@@ -8,6 +8,18 @@ export interface JobPayloads {
   'delete-batch-file': { key: string };
   /** Remove a file or a whole folder of a workspace drive. */
   'delete-path': { key: string };
+  /**
+   * Remove the requested parts of a finished run: the batch it processed (already hidden) or
+   * its input snapshot, its outputs, its log lines, and last its record and results.
+   */
+  'delete-run': {
+    runId: string;
+    batchId: number | null;
+    inputPrefix: string | null;
+    outputPrefix: string | null;
+    logs: boolean;
+    record: boolean;
+  };
 }
 
 export type JobPayload<K extends JobKind> = JobPayloads[K];

@@ -106,7 +106,9 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
         declaredLength: declaredLength(req),
       });
       if (created && ifNoneMatch) {
-        return reply.status(201).header('Location', `/api/v2/files/${encodeURI(path)}`).send();
+        // Each segment is encoded whole, so names with `?`, `#` or `%` lead back to the file.
+        const location = path.replace(/^\/+/, '').split('/').map(encodeURIComponent).join('/');
+        return reply.status(201).header('Location', `/api/v2/files/${location}`).send();
       }
       return reply.status(204).send();
     },

@@ -3,6 +3,12 @@ import type { BatchService } from '../../services/batch-service.js';
 import type { FileService } from '../../services/file-service.js';
 import type { JobService } from '../../services/job-service.js';
 import type { UploadService } from '../../services/upload-service.js';
+import type { AppService } from '../../services/app-service.js';
+import type { RunService } from '../../services/run-service.js';
+import type { RunResultsService } from '../../services/run-results-service.js';
+import type { RunLogService } from '../../services/run-log-service.js';
+import type { RunDeletionService } from '../../services/run-deletion-service.js';
+
 
 /** The services the HTTP layer calls; built by the composition root. */
 export interface Services {
@@ -11,4 +17,9 @@ export interface Services {
   uploads: UploadService;
   files: FileService;
   jobs: JobService;
+  apps: AppService;
+  runs: RunService;
+  runResults: RunResultsService;
+  runLogs: RunLogService;
+  runDeletion: RunDeletionService;
 }

@@ -4,7 +4,8 @@ import type { Database, JobRow } from '../schema.js';
 /**
  * `FOR UPDATE SKIP LOCKED` lets any number of runners claim concurrently without waiting on
  * each other or taking the same row; the two CTEs each use their partial index (Postgres does
- * not allow row locks under UNION, hence CTEs).
+ * not allow row locks under UNION, hence CTEs). Expired leases fill only what the due jobs left
+ * of `limit`, so one claim never takes more than `limit` jobs nor locks rows it will not take.
  */
 export async function claimJobs(
   db: Kysely<Database>,
@@ -16,7 +17,7 @@ export async function claimJobs(
       ORDER BY run_at LIMIT ${a.limit} FOR UPDATE SKIP LOCKED
     ), expired AS (
       SELECT id FROM jobs WHERE state = 'RUNNING' AND lease_expires_at < ${a.now}
-      LIMIT ${a.limit} FOR UPDATE SKIP LOCKED
+      LIMIT GREATEST(0, ${a.limit} - (SELECT count(*) FROM due)) FOR UPDATE SKIP LOCKED
     )
     UPDATE jobs
     SET state = 'RUNNING', lease_owner = ${a.owner}, lease_expires_at = ${a.leaseUntil},

@@ -11,9 +11,15 @@ import { MIGRATIONS } from './migrations/index.js';
 
 const INT8 = 20;
 /** Times and ids are BIGINT; they fit a JS number, so read them as numbers, not strings. */
+const builtinParser = pg.types.getTypeParser as (
+  oid: number,
+  format?: 'text' | 'binary',
+) => (value: string) => unknown;
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === INT8
+      ? (v: string) => Number(v)
+      : builtinParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
 function translate(err: unknown): unknown {
@@ -30,7 +36,7 @@ const MIGRATION_LOCK = 7_250_001;
 
 export interface PostgresOptions {
   url: string;
-  /** A schema to use instead of `public` (tests use one per file). Created if missing. */
+  /** A schema to use instead of `public` (tests use one per file). Created by `migrate()` if missing. */
   schema?: string | undefined;
   poolSize?: number;
   now?: () => number;
@@ -42,20 +48,20 @@ export function openPostgresStore(opts: PostgresOptions): Store {
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
     throw new Error(`Invalid schema name: ${schema}`);
   }
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, types });
-  if (schema !== undefined) {
-    // Queued before any other query on the new client, so every query sees the schema.
-    pool.on('connect', (client) => {
-      client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}`).catch(() => {
-        /* surfaces on the next query of this client */
-      });
-    });
-  }
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolSize ?? 10,
+    types,
+    // Part of the connection start-up, so no query can run on another schema. (A query from the
+    // pool's 'connect' event raced: two clients creating the schema at once made one fail,
+    // which left that client, and a migration run on it, on `public`.)
+    ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
+  });
   const db = new Kysely<Database>({
     dialect: new TranslatingDialect(new PostgresDialect({ pool }), translate),
   });
 
-  const applied = async (client: pg.PoolClient | pg.Pool): Promise<AppliedMigration[]> => {
+  const applied = async (client: pg.PoolClient): Promise<AppliedMigration[]> => {
     await client.query(`CREATE TABLE IF NOT EXISTS runbox_migrations (
       id INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
     const res = await client.query<AppliedMigration>(
@@ -66,7 +72,7 @@ export function openPostgresStore(opts: PostgresOptions): Store {
 
   return new KyselyStore(
     db,
-    { claimJobs },
+    { claimJobs, supportsSkipLocked: true },
     {
       capabilities: { backend: 'postgres', supportsSkipLocked: true, supportsNotify: true },
       migrations: MIGRATIONS,
@@ -74,6 +80,8 @@ export function openPostgresStore(opts: PostgresOptions): Store {
         const client = await pool.connect();
         try {
           await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+          // Under the lock: CREATE SCHEMA IF NOT EXISTS fails when two sessions race to create it.
+          if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
           const pending = planMigrations(MIGRATIONS, await applied(client));
           for (const m of pending) {
             await client.query('BEGIN');
@@ -95,8 +103,16 @@ export function openPostgresStore(opts: PostgresOptions): Store {
           client.release();
         }
       },
+      // Read-only: a status check must not create tables (or race a migration doing so).
       async appliedMigrationIds() {
-        return (await applied(pool)).map((r) => r.id);
+        const found = await pool.query<{ t: string | null }>(
+          `SELECT to_regclass('runbox_migrations') AS t`,
+        );
+        if (!found.rows[0]?.t) return [];
+        const res = await pool.query<{ id: number }>(
+          'SELECT id FROM runbox_migrations ORDER BY id',
+        );
+        return res.rows.map((r) => r.id);
       },
       async close() {
         await db.destroy();

@@ -1,5 +1,11 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+} from 'kysely';
 import { conflict } from '../../contract/errors.js';
 import { KyselyStore } from '../kysely-store.js';
 import { checksum, planMigrations, type AppliedMigration } from '../migration.js';
@@ -64,7 +70,7 @@ export function openSqliteStore(file: string, now: () => number = Date.now): Sto
 
   return new KyselyStore(
     db,
-    { claimJobs },
+    { claimJobs, supportsSkipLocked: false },
     {
       capabilities: { backend: 'sqlite', supportsSkipLocked: false, supportsNotify: false },
       migrations: MIGRATIONS,

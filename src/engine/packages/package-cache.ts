@@ -1,0 +1,64 @@
+import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createWriteStream } from 'node:fs';
+import type { Blobs } from '../../blobs/blobs.js';
+import { MANIFEST_FILE } from '../../domain/manifest.js';
+import { extractPackage } from './extract-package.js';
+
+/**
+ * Unpacked app versions on this machine's disk, fetched from blob storage on first use and
+ * kept (a version never changes). Unpacking happens in a temp folder renamed into place, so a
+ * crash mid-way leaves nothing half-unpacked.
+ */
+export class PackageCache {
+  private readonly pending = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly root: string,
+    private readonly blobs: Blobs,
+  ) {}
+
+  /** The local folder holding `appId@version`'s package (its manifest at the root). */
+  dir(appId: string, version: string, packageKey: string): Promise<string> {
+    const id = `${appId}@${version}`;
+    let p = this.pending.get(id);
+    if (!p) {
+      p = this.ensure(appId, version, packageKey);
+      this.pending.set(id, p);
+      p.catch(() => this.pending.delete(id));
+    }
+    return p;
+  }
+
+  private async ensure(appId: string, version: string, packageKey: string): Promise<string> {
+    const target = join(this.root, appId, version);
+    const ready = join(target, '.ready');
+    if (await exists(ready)) return join(target, 'package');
+    await mkdir(join(this.root, 'tmp'), { recursive: true });
+    const tmp = await mkdtemp(join(this.root, 'tmp', 'unpack-'));
+    try {
+      const archive = join(tmp, 'package.archive');
+      await pipeline(await this.blobs.read(packageKey), createWriteStream(archive));
+      const unpacked = join(tmp, 'unpacked');
+      await mkdir(unpacked);
+      const root = await extractPackage(archive, unpacked, MANIFEST_FILE);
+      await rm(target, { recursive: true, force: true });
+      await mkdir(target, { recursive: true });
+      await rename(root, join(target, 'package'));
+      await writeFile(ready, '');
+      return join(target, 'package');
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

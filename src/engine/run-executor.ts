@@ -1,0 +1,207 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { DocumentShapeError, normaliseDocuments } from '../domain/documents.js';
+import type { Manifest } from '../domain/manifest.js';
+import type { RunState } from '../domain/run-state.js';
+import type { Clock } from '../domain/sources.js';
+import type { ClaimedRun } from '../store/repos/run-queue-repo.js';
+import type { NewRunEvent } from '../store/repos/run-event-repo.js';
+import type { Run, RunFile } from '../store/schema.js';
+import type { Store } from '../store/store.js';
+import type { PackageCache } from './packages/package-cache.js';
+import type { FileOutcome } from './runner/file-task.js';
+import type { RuntimeRegistry } from './runner/runtime-registry.js';
+import type { RunWriter } from './run-writer.js';
+
+/** A local file for app code to read, and how to let go of it (S3 downloads are temporary). */
+export type Materialize = (blobKey: string) => Promise<{ path: string; release(): Promise<void> }>;
+
+export interface ExecutorDeps {
+  store: Store;
+  writer: RunWriter;
+  packages: PackageCache;
+  runtimes: RuntimeRegistry;
+  materialize: Materialize;
+  clock: Clock;
+  /** Scratch space for apps' output folders. */
+  workDir: string;
+  log: Logger;
+}
+
+export const statusEvent = (runId: string, at: number, state: RunState, msg: string): NewRunEvent => ({
+  run_id: runId,
+  at,
+  kind: 'status',
+  data: JSON.stringify({ state, msg }),
+});
+
+/** Runs every pending file of one claimed run through its app and records the outcome. */
+export class RunExecutor {
+  private readonly manifests = new Map<string, Promise<{ manifest: Manifest; packageKey: string }>>();
+
+  constructor(private readonly deps: ExecutorDeps) {}
+
+  private version(run: Run) {
+    const key = `${run.app_id}@${run.app_version}`;
+    let p = this.manifests.get(key);
+    if (!p) {
+      p = this.deps.store.apps.version(run.app_id, run.app_version).then((v) => {
+        if (!v) throw new Error(`App version ${run.app_version} no longer exists.`);
+        return { manifest: JSON.parse(v.manifest) as Manifest, packageKey: v.package_key };
+      });
+      this.manifests.set(key, p);
+      p.catch(() => this.manifests.delete(key));
+    }
+    return p;
+  }
+
+  /**
+   * Executes the run until every file has an outcome, it is cancelled (`cancel` aborts), or
+   * its lease is lost. Never throws for anything the app does: that is data on the files.
+   */
+  async execute({ run, token }: ClaimedRun, cancel: AbortSignal): Promise<void> {
+    const { writer, clock } = this.deps;
+    const log = (line: string, file?: string): NewRunEvent => ({
+      run_id: run.id,
+      at: clock.now(),
+      kind: 'log',
+      data: JSON.stringify(file === undefined ? { line } : { line, file }),
+    });
+    let manifest: Manifest;
+    let runtime;
+    try {
+      const v = await this.version(run);
+      manifest = v.manifest;
+      const dir = await this.deps.packages.dir(run.app_id, run.app_version, v.packageKey);
+      runtime = this.deps.runtimes.get(`${run.app_id}@${run.app_version}`, dir, manifest);
+    } catch (err) {
+      const msg = `The app could not be loaded: ${(err as Error).message}`;
+      await writer.finish({
+        runId: run.id,
+        token,
+        from: ['running', 'cancelling'],
+        to: 'failed',
+        msg,
+        filesFailed: run.file_count,
+        events: [statusEvent(run.id, clock.now(), 'failed', msg)],
+      });
+      return;
+    }
+    const files = await this.deps.store.runs.pendingFiles(run.id);
+    const deadline = (run.started_at ?? clock.now()) + run.timeout_ms;
+    const keys = this.keys(run, manifest);
+    const lost = new AbortController();
+    const signal = AbortSignal.any([cancel, lost.signal]);
+    let timedOut = false;
+
+    const processFile = async (file: RunFile): Promise<void> => {
+      let outcome: FileOutcome;
+      if (signal.aborted) {
+        outcome = { ok: false, reason: 'cancelled', error: 'The run was cancelled.' };
+      } else if (clock.now() >= deadline) {
+        outcome = { ok: false, reason: 'timeout', error: 'The run timed out.' };
+      } else {
+        outcome = await this.runFile(run, file, runtime, { keys, deadline, signal, log });
+      }
+      if (!outcome.ok && outcome.reason === 'timeout') timedOut = true;
+      let result;
+      if (outcome.ok) {
+        try {
+          const docs = normaliseDocuments(outcome.documents, manifest.fields ?? []);
+          result = { fileIndex: file.file_index, state: 'done' as const, error: null, documents: JSON.stringify(docs) };
+        } catch (err) {
+          if (!(err instanceof DocumentShapeError)) throw err;
+          result = { fileIndex: file.file_index, state: 'failed' as const, error: `The app returned an invalid result: ${err.message}.`, documents: null };
+        }
+      } else {
+        result = { fileIndex: file.file_index, state: 'failed' as const, error: outcome.error, documents: null };
+      }
+      const fileEvent: NewRunEvent = {
+        run_id: run.id,
+        at: clock.now(),
+        kind: 'file',
+        data: JSON.stringify({ index: file.file_index, name: file.name, state: result.state, error: result.error }),
+      };
+      const events = result.error ? [fileEvent, log(`${file.name}: ${result.error}`, file.name)] : [fileEvent];
+      if (!(await writer.file(run.id, token, result, events))) lost.abort();
+    };
+
+    await Promise.all(files.map((f) => processFile(f)));
+    if (lost.signal.aborted) {
+      this.deps.log.warn({ runId: run.id }, 'lease lost; another worker owns the run now');
+      return;
+    }
+    const counts = await this.deps.store.runs.fileCounts(run.id);
+    const { to, msg } = outcomeOf(counts, cancel.aborted, timedOut, run.timeout_ms);
+    await writer.finish({
+      runId: run.id,
+      token,
+      from: ['running', 'cancelling'],
+      to,
+      msg,
+      filesFailed: counts.failed,
+      events: [statusEvent(run.id, clock.now(), to, msg)],
+    });
+  }
+
+  private keys(run: Run, manifest: Manifest): Record<string, unknown> {
+    const settings = JSON.parse(run.settings) as { keys?: { custom?: Record<string, unknown> } };
+    const defaults = Object.fromEntries(
+      Object.entries(manifest.keys ?? {})
+        .filter(([, spec]) => spec.default !== undefined)
+        .map(([k, spec]) => [k, spec.default]),
+    );
+    return { ...defaults, ...(settings.keys?.custom ?? {}) };
+  }
+
+  private async runFile(
+    run: Run,
+    file: RunFile,
+    runtime: ReturnType<RuntimeRegistry['get']>,
+    o: { keys: Record<string, unknown>; deadline: number; signal: AbortSignal; log: (l: string, f?: string) => NewRunEvent },
+  ): Promise<FileOutcome> {
+    let local;
+    try {
+      local = await this.deps.materialize(file.blob_key);
+    } catch {
+      return { ok: false, reason: 'error', error: 'The input file is no longer stored.' };
+    }
+    const outputDir = join(this.deps.workDir, run.id, String(file.file_index));
+    await mkdir(outputDir, { recursive: true });
+    try {
+      return await runtime.run({
+        id: `${run.id}/${file.file_index}`,
+        file: { name: file.name, path: local.path, size: file.size },
+        keys: o.keys,
+        secrets: {},
+        outputDir,
+        deadline: o.deadline,
+        signal: o.signal,
+        onLog: (line) => void this.deps.writer.events([o.log(line, file.name)]).catch(() => undefined),
+      });
+    } finally {
+      await local.release();
+      await rm(outputDir, { recursive: true, force: true });
+    }
+  }
+}
+
+function outcomeOf(
+  counts: { pending: number; done: number; failed: number },
+  cancelled: boolean,
+  timedOut: boolean,
+  timeoutMs: number,
+): { to: RunState; msg: string } {
+  const total = counts.done + counts.failed + counts.pending;
+  if (cancelled) return { to: 'cancelled', msg: 'The run was cancelled.' };
+  if (timedOut) return { to: 'timed_out', msg: `The run timed out after ${Math.round(timeoutMs / 1000)} s.` };
+  if (total > 0 && counts.done === 0) {
+    return { to: 'failed', msg: `All ${total} file${total === 1 ? '' : 's'} failed.` };
+  }
+  return {
+    to: 'complete',
+    msg: counts.failed === 0 ? `Completed ${total} file${total === 1 ? '' : 's'}.` : `Completed: ${counts.done} of ${total} files succeeded, ${counts.failed} failed.`,
+  };
+}
+

@@ -1,0 +1,212 @@
+import type { Logger } from 'pino';
+import type { Clock, IdSource } from '../domain/sources.js';
+import type { ClaimedRun } from '../store/repos/run-queue-repo.js';
+import type { Store } from '../store/store.js';
+import { statusEvent, type RunExecutor } from './run-executor.js';
+import type { RunSignals } from './run-signals.js';
+import type { RunWriter } from './run-writer.js';
+
+export interface RunWorkerOptions {
+  /** Unique per process: leases name it. */
+  worker: string;
+  leaseMs?: number;
+  /** Runs executed at once by this worker. */
+  capacity?: number;
+  /** Most runs taken per claim. */
+  claimBatch?: number;
+  idlePollMs?: number;
+  /** Lost leases (dead workers) a run survives before it fails. */
+  maxLostLeases?: number;
+  /** On stop, how long running runs may take before they are handed back to the queue. */
+  shutdownMs?: number;
+}
+
+interface Active {
+  claim: ClaimedRun;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * Claims queued runs in batches and executes them; heartbeats all its leases in one statement;
+ * notices cancellations (in-process signal, or on the heartbeat for other processes); and
+ * sweeps expired leases of dead workers back into the queue, failing a run after too many.
+ */
+export class RunWorker {
+  private running = false;
+  private loopDone: Promise<void> | undefined;
+  private readonly active = new Map<string, Active>();
+  private timers: NodeJS.Timeout[] = [];
+  private readonly o: Required<RunWorkerOptions>;
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      executor: RunExecutor;
+      writer: RunWriter;
+      signals: RunSignals;
+      clock: Clock;
+      ids: IdSource;
+      log: Logger;
+    },
+    opts: RunWorkerOptions,
+  ) {
+    this.o = {
+      leaseMs: 30_000,
+      capacity: 64,
+      claimBatch: 32,
+      idlePollMs: 1_000,
+      maxLostLeases: 3,
+      shutdownMs: 10_000,
+      ...opts,
+    };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const every = (ms: number, fn: () => Promise<void>) =>
+      this.timers.push(setInterval(() => void fn().catch((err: unknown) => this.deps.log.error({ err }, 'run worker timer failed')), ms));
+    every(Math.max(50, this.o.leaseMs / 3), () => this.heartbeat());
+    every(Math.max(50, this.o.leaseMs / 2), () => this.sweep());
+    this.loopDone = this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    const { store, clock, signals, log } = this.deps;
+    let failures = 0;
+    while (this.running) {
+      const free = this.o.capacity - this.active.size;
+      if (free <= 0) {
+        await Promise.race([...this.active.values()].map((a) => a.done));
+        continue;
+      }
+      let claimed: ClaimedRun[];
+      try {
+        const now = clock.now();
+        claimed = await store.transaction((tx) =>
+          tx.runQueue.claim({
+            worker: this.o.worker,
+            limit: Math.min(free, this.o.claimBatch),
+            now,
+            leaseUntil: now + this.o.leaseMs,
+            newToken: () => this.deps.ids.uuid(),
+          }),
+        );
+        failures = 0;
+      } catch (err) {
+        failures++;
+        log.error({ err }, 'claiming runs failed; backing off');
+        await signals.work.wait(Math.min(30_000, 100 * 2 ** failures));
+        continue;
+      }
+      for (const c of claimed) this.begin(c);
+      if (claimed.length === 0) await signals.work.wait(this.o.idlePollMs);
+    }
+  }
+
+  private begin(claim: ClaimedRun): void {
+    const { run } = claim;
+    const controller = new AbortController();
+    const unlisten = this.deps.signals.onCancel(run.id, () => controller.abort());
+    void this.deps.writer
+      .events([statusEvent(run.id, this.deps.clock.now(), 'running', 'Started.')])
+      .catch(() => undefined);
+    const done = this.deps.executor
+      .execute(claim, controller.signal)
+      .catch((err: unknown) => this.deps.log.error({ err, runId: run.id }, 'run execution failed'))
+      .finally(() => {
+        unlisten();
+        this.active.delete(run.id);
+      });
+    this.active.set(run.id, { claim, controller, done });
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.active.size === 0) return;
+    const { store, clock } = this.deps;
+    await store.runQueue.heartbeat(this.o.worker, clock.now() + this.o.leaseMs);
+    // Cancellations requested through another process reach this one here.
+    for (const id of await store.runQueue.cancelling([...this.active.keys()])) {
+      this.active.get(id)?.controller.abort();
+    }
+  }
+
+  /** Puts runs whose worker died back in the queue (or fails them after too many tries). */
+  private async sweep(): Promise<void> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const touched = await store.transaction(async (tx) => {
+      const ids = await tx.runQueue.takeExpired(now, 100);
+      for (const id of ids) {
+        const run = await tx.runs.getById(id);
+        if (!run || (run.state !== 'running' && run.state !== 'cancelling')) continue;
+        const lost = run.lost_leases + 1;
+        let to: 'queued' | 'failed' | 'cancelled';
+        let msg: string;
+        if (run.state === 'cancelling') {
+          to = 'cancelled';
+          msg = 'The run was cancelled (its worker stopped responding).';
+        } else if (lost >= this.o.maxLostLeases) {
+          to = 'failed';
+          msg = `The run failed: the workers running it stopped responding ${lost} times.`;
+        } else {
+          to = 'queued';
+          msg = `The worker running this run stopped responding; the run was put back in the queue (lost ${lost} of ${this.o.maxLostLeases - 1} allowed).`;
+        }
+        const terminal = to !== 'queued';
+        await tx.runs.transition(id, [run.state], to, {
+          lost_leases: lost,
+          msg,
+          ...(terminal ? { finished_at: now } : {}),
+        });
+        if (to === 'queued') await tx.runQueue.enqueue(id, run.org_id, now);
+        await tx.runEvents.append([statusEvent(id, now, to, msg)]);
+      }
+      return ids;
+    });
+    if (touched.length > 0) {
+      this.deps.signals.work.signal();
+      for (const id of touched) this.deps.signals.changed(id);
+    }
+  }
+
+  /**
+   * Stops claiming and waits for running runs; those still running after `shutdownMs` are
+   * handed back to the queue for another worker.
+   */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.deps.signals.work.signal();
+    await this.loopDone;
+    const all = Promise.all([...this.active.values()].map((a) => a.done));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      all.then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), this.o.shutdownMs))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) await this.handBack();
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.deps.writer.drain();
+  }
+
+  private async handBack(): Promise<void> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const claims = [...this.active.values()].map((a) => a.claim);
+    await store.transaction(async (tx) => {
+      for (const { run, token } of claims) {
+        if (!(await tx.runQueue.release(run.id, token))) continue;
+        const msg = 'The worker shut down; the run was put back in the queue.';
+        if (await tx.runs.transition(run.id, ['running'], 'queued', { msg })) {
+          await tx.runQueue.enqueue(run.id, run.org_id, now);
+          await tx.runEvents.append([statusEvent(run.id, now, 'queued', msg)]);
+        }
+      }
+    });
+    for (const a of this.active.values()) a.controller.abort();
+  }
+}

@@ -1,0 +1,121 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../domain/sources.js';
+import type { RunStateColumn } from '../store/schema.js';
+import type { FileResult } from '../store/repos/run-repo.js';
+import type { NewRunEvent } from '../store/repos/run-event-repo.js';
+import type { Repositories, Store } from '../store/store.js';
+import type { RunSignals } from './run-signals.js';
+
+type Item =
+  | { kind: 'events'; events: NewRunEvent[] }
+  | { kind: 'file'; runId: string; token: string; result: FileResult; events: NewRunEvent[] }
+  | {
+      kind: 'finish';
+      runId: string;
+      token: string;
+      from: RunStateColumn[];
+      to: RunStateColumn;
+      msg: string;
+      filesFailed: number;
+      events: NewRunEvent[];
+    };
+
+interface Pending {
+  item: Item;
+  resolve(written: boolean): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Group commit for everything workers record: file outcomes, run finishes and log/status
+ * events. Whatever arrives while one transaction is being written goes into the next one, so
+ * under load many runs share a commit and nothing is written per row that can be per batch.
+ * Each item resolves to whether it was written (a file outcome or finish whose lease was lost
+ * is not).
+ */
+export class RunWriter {
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    private readonly deps: { store: Store; clock: Clock; signals: RunSignals; log: Logger },
+  ) {}
+
+  events(events: NewRunEvent[]): Promise<boolean> {
+    return events.length === 0 ? Promise.resolve(true) : this.push({ kind: 'events', events });
+  }
+
+  file(runId: string, token: string, result: FileResult, events: NewRunEvent[]): Promise<boolean> {
+    return this.push({ kind: 'file', runId, token, result, events });
+  }
+
+  finish(i: Omit<Extract<Item, { kind: 'finish' }>, 'kind'>): Promise<boolean> {
+    return this.push({ kind: 'finish', ...i });
+  }
+
+  private push(item: Item): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.flushing ??= this.flush();
+    });
+  }
+
+  /** Writes batches until the queue is empty. */
+  private async flush(): Promise<void> {
+    await new Promise((r) => setImmediate(r));
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, 500);
+      try {
+        const results = await this.deps.store.transaction((tx) => this.write(tx, batch));
+        batch.forEach((p, i) => p.resolve(results[i]!));
+        const touched = new Set(batch.flatMap((p) => touchedRuns(p.item)));
+        for (const id of touched) this.deps.signals.changed(id);
+      } catch (err) {
+        this.deps.log.error({ err }, 'writing run results failed');
+        for (const p of batch) p.reject(err);
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  private async write(tx: Repositories, batch: Pending[]): Promise<boolean[]> {
+    const now = this.deps.clock.now();
+    const events: NewRunEvent[] = [];
+    const out: boolean[] = [];
+    for (const { item } of batch) {
+      if (item.kind === 'events') {
+        events.push(...item.events);
+        out.push(true);
+      } else if (item.kind === 'file') {
+        const ok = await tx.runs.recordFile(item.runId, item.token, item.result, now);
+        if (ok) events.push(...item.events);
+        out.push(ok);
+      } else {
+        // Fenced: only the lease holder finishes the run, and the lease ends with it.
+        const ok =
+          (await tx.runQueue.holds(item.runId, item.token)) &&
+          (await tx.runs.transition(item.runId, item.from, item.to, {
+            msg: item.msg,
+            finished_at: now,
+            files_failed: item.filesFailed,
+          }));
+        if (ok) {
+          await tx.runQueue.release(item.runId, item.token);
+          events.push(...item.events);
+        }
+        out.push(ok);
+      }
+    }
+    await tx.runEvents.append(events);
+    return out;
+  }
+
+  /** Resolves once everything queued so far is written. */
+  async drain(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+}
+
+function touchedRuns(item: Item): string[] {
+  return item.kind === 'events' ? item.events.map((e) => e.run_id) : [item.runId];
+}

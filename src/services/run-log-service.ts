@@ -1,0 +1,98 @@
+import { isTerminal, type RunState } from '../domain/run-state.js';
+import type { RunSignals } from '../engine/run-signals.js';
+import type { RunEvent } from '../store/schema.js';
+import type { Store } from '../store/store.js';
+import type { Principal } from './principal.js';
+import type { RunService } from './run-service.js';
+
+const PAGE = 500;
+
+/** One event as a log line: time, then what happened. */
+export function formatEvent(e: RunEvent): string {
+  const at = new Date(e.at).toISOString();
+  const d = JSON.parse(e.data) as Record<string, unknown>;
+  switch (e.kind) {
+    case 'status':
+      return `${at} [status] ${String(d.state)}: ${String(d.msg)}`;
+    case 'file':
+      return `${at} [file] ${String(d.name)}: ${String(d.state)}${d.error ? ` (${String(d.error)})` : ''}`;
+    default:
+      return `${at} ${d.file ? `[${String(d.file)}] ` : ''}${String(d.line)}`;
+  }
+}
+
+export function isTerminalEvent(e: RunEvent): boolean {
+  if (e.kind !== 'status') return false;
+  return isTerminal((JSON.parse(e.data) as { state: RunState }).state);
+}
+
+/** A run's history as a log and as a stream that follows it until the run ends. */
+export class RunLogService {
+  constructor(
+    private readonly store: Store,
+    private readonly runs: RunService,
+    private readonly signals: RunSignals,
+  ) {}
+
+  /** Every event so far, oldest first. */
+  async all(p: Principal, id: string): Promise<RunEvent[]> {
+    await this.runs.getRow(p, id);
+    const out: RunEvent[] = [];
+    for (let after = 0; ; ) {
+      const page = await this.store.runEvents.since(id, after, PAGE);
+      out.push(...page);
+      if (page.length < PAGE) return out;
+      after = page.at(-1)!.id;
+    }
+  }
+
+  /**
+   * Yields events after `after` as they are recorded, and returns once the run has ended and
+   * everything up to its end was yielded (or `signal` aborts, or the run is deleted).
+   */
+  async *follow(p: Principal, id: string, after: number, signal: AbortSignal): AsyncGenerator<RunEvent> {
+    await this.runs.getRow(p, id);
+    let ended = false;
+    while (!signal.aborted) {
+      // Listen before reading, so a change between the read and the wait is not missed.
+      const changed = this.changeSignal(id, signal);
+      try {
+        const page = await this.store.runEvents.since(id, after, PAGE);
+        for (const e of page) {
+          after = e.id;
+          if (isTerminalEvent(e)) ended = true;
+          yield e;
+        }
+        if (page.length === PAGE) continue;
+        if (ended) return;
+        const run = await this.store.runs.get(p.orgId, id);
+        // Gone (deleted), or ended with nothing more to read.
+        if (!run || (isTerminal(run.state) && page.length === 0)) return;
+        await changed.wait(1_000);
+      } finally {
+        changed.dispose();
+      }
+    }
+  }
+
+  /** Resolves on the next change of the run (this process), after `ms`, or on abort. */
+  private changeSignal(id: string, signal: AbortSignal) {
+    let fire: () => void = () => undefined;
+    const fired = new Promise<void>((r) => (fire = r));
+    const off = this.signals.onChange(id, () => fire());
+    const onAbort = () => fire();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    return {
+      wait: async (ms: number) => {
+        timer = setTimeout(() => fire(), ms);
+        await fired;
+      },
+      dispose: () => {
+        clearTimeout(timer);
+        off();
+        signal.removeEventListener('abort', onAbort);
+      },
+    };
+  }
+}

@@ -1,0 +1,250 @@
+import type { Blobs } from '../blobs/blobs.js';
+import {
+  conflict,
+  invalidInput,
+  notFound,
+  payloadTooLarge,
+  permissionDenied,
+  RunboxError,
+} from '../contract/errors.js';
+import { MANIFEST_DEFAULTS } from '../domain/manifest.js';
+import { isTerminal, type RunState } from '../domain/run-state.js';
+import type { Sources } from '../domain/sources.js';
+import { uuidv7 } from '../domain/uuid7.js';
+import { statusEvent } from '../engine/run-executor.js';
+import type { RunSignals } from '../engine/run-signals.js';
+import type { Run, RunFile } from '../store/schema.js';
+import type { Store } from '../store/store.js';
+import type { AppService } from './app-service.js';
+import type { BatchService } from './batch-service.js';
+import type { FileService } from './file-service.js';
+import { isAdmin, type Principal } from './principal.js';
+import { listRuns, type ListRunsQuery } from './run-list.js';
+import { toAihubRun, type AihubRun } from './run-views.js';
+import { resolveWorkspace } from './workspace-access.js';
+
+export interface RunSettings {
+  keys?: { custom?: Record<string, unknown>; secret?: Record<string, string> } | undefined;
+  runtime_config?: Record<string, unknown> | undefined;
+  tags?: string[] | undefined;
+}
+
+export interface CreateRunInput {
+  app_name?: string | undefined;
+  app_id?: string | undefined;
+  owner?: string | undefined;
+  version?: string | undefined;
+  batch_id?: number | undefined;
+  input_dir?: string | undefined;
+  output_workspace?: string | undefined;
+  output_dir?: string | undefined;
+  settings?: RunSettings | undefined;
+}
+
+export const MAX_TAGS_CHARS = 500;
+export const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
+
+/** Creating, reading and cancelling runs; deletion and results live in their own services. */
+export class RunService {
+  constructor(
+    private readonly deps: {
+      store: Store;
+      blobs: Blobs;
+      apps: AppService;
+      batches: BatchService;
+      files: FileService;
+      signals: RunSignals;
+      sources: Sources;
+      maxRunFiles: number;
+    },
+  ) {}
+
+  private newRunId(): string {
+    const { clock, ids } = this.deps.sources;
+    return uuidv7(clock.now(), Buffer.from(ids.randomToken(10), 'base64url'));
+  }
+
+  async create(p: Principal, input: CreateRunInput): Promise<AihubRun> {
+    const { store, sources } = this.deps;
+    if ((input.app_name === undefined) === (input.app_id === undefined)) {
+      throw invalidInput('Give exactly one of app_name and app_id.');
+    }
+    if ((input.batch_id === undefined) === (input.input_dir === undefined)) {
+      throw invalidInput('Give exactly one of batch_id and input_dir.');
+    }
+    if (p.userKind === 'service' && !input.output_workspace && !input.output_dir) {
+      throw invalidInput('Service accounts must give output_workspace or output_dir.');
+    }
+    const tags = input.settings?.tags;
+    if (tags && tags.join('').length > MAX_TAGS_CHARS) {
+      throw invalidInput(`settings.tags must be at most ${MAX_TAGS_CHARS} characters in all.`);
+    }
+    const timeoutSeconds = input.settings?.runtime_config?.timeout_seconds;
+    if (
+      timeoutSeconds !== undefined &&
+      (!Number.isInteger(timeoutSeconds) || (timeoutSeconds as number) < 1 || (timeoutSeconds as number) > MAX_TIMEOUT_SECONDS)
+    ) {
+      throw invalidInput(`settings.runtime_config.timeout_seconds must be an integer from 1 to ${MAX_TIMEOUT_SECONDS}.`);
+    }
+    const { app, version, manifest } = await this.deps.apps.resolve(p, {
+      appId: input.app_id,
+      appName: input.app_name,
+      owner: input.owner,
+      version: input.version,
+    });
+    if (input.output_workspace !== undefined) await resolveWorkspace(store, p, input.output_workspace);
+    if (input.output_dir !== undefined) await this.deps.files.resolve(p, input.output_dir);
+
+    const id = this.newRunId();
+    const now = sources.clock.now();
+    const { files, inputPrefix } =
+      input.batch_id !== undefined
+        ? await this.batchInput(p, id, input.batch_id)
+        : await this.snapshotInput(p, id, input.input_dir!);
+    const run: Run = {
+      id,
+      org_id: p.orgId,
+      app_id: app.id,
+      app_version: version.version,
+      deployment_id: null,
+      created_by: p.userId,
+      batch_id: input.batch_id ?? null,
+      input_dir: input.input_dir ?? null,
+      input_prefix: inputPrefix,
+      output_workspace: input.output_workspace ?? null,
+      output_dir: input.output_dir ?? null,
+      settings: JSON.stringify({
+        keys: { custom: input.settings?.keys?.custom ?? {} },
+        runtime_config: input.settings?.runtime_config ?? {},
+      }),
+      tags: tags ? JSON.stringify(tags) : null,
+      state: 'queued',
+      msg: null,
+      timeout_ms:
+        1000 * ((timeoutSeconds as number | undefined) ?? manifest.timeout_seconds ?? MANIFEST_DEFAULTS.timeout_seconds),
+      file_count: files.length,
+      files_failed: 0,
+      lost_leases: 0,
+      created_at: now,
+      started_at: null,
+      finished_at: null,
+    };
+    try {
+      await store.transaction(async (tx) => {
+        await tx.runs.insert(run, files.map((f) => ({ ...f, run_id: id })));
+        await tx.runEvents.append([statusEvent(id, now, 'queued', `Queued ${app.name} ${version.version} over ${files.length} file${files.length === 1 ? '' : 's'}.`)]);
+      });
+    } catch (err) {
+      if (input.input_dir !== undefined) await this.deps.blobs.deletePrefix(inputPrefix);
+      throw err;
+    }
+    this.deps.signals.work.signal();
+    return toAihubRun(run);
+  }
+
+  /** A batch run reads the batch's files where they are stored. */
+  private async batchInput(p: Principal, _runId: string, batchId: number) {
+    const { store } = this.deps;
+    await this.deps.batches.visible(store, p, batchId);
+    const rows = await store.batches.listFiles(batchId, undefined, this.deps.maxRunFiles + 1);
+    this.checkCount(rows.length);
+    return {
+      inputPrefix: `batches/${batchId}`,
+      files: rows.map((f, i): Omit<RunFile, 'run_id'> => ({
+        file_index: i,
+        name: f.name,
+        blob_key: f.blob_key,
+        size: f.size,
+        state: 'pending',
+        error: null,
+        documents: null,
+        finished_at: null,
+      })),
+    };
+  }
+
+  /** A folder run copies the folder's files into the run's own input, so later changes do not alter it. */
+  private async snapshotInput(p: Principal, runId: string, inputDir: string) {
+    const { blobs } = this.deps;
+    const { key } = await this.deps.files.resolve(p, inputDir);
+    const stat = await blobs.stat(key);
+    if (!stat || stat.kind !== 'folder') throw notFound(`Folder ${inputDir}`);
+    const entries = (await blobs.list(key)).filter((e) => e.kind === 'file');
+    this.checkCount(entries.length);
+    const prefix = `runs/${runId}/input`;
+    const files: Omit<RunFile, 'run_id'>[] = [];
+    try {
+      for (const [i, e] of entries.entries()) {
+        const target = `${prefix}/${i}`;
+        const { size } = await blobs.write(target, await blobs.read(e.key));
+        files.push({ file_index: i, name: e.name, blob_key: target, size, state: 'pending', error: null, documents: null, finished_at: null });
+      }
+    } catch (err) {
+      await blobs.deletePrefix(prefix);
+      throw err;
+    }
+    return { inputPrefix: prefix, files };
+  }
+
+  private checkCount(n: number): void {
+    if (n === 0) throw invalidInput('The input has no files.');
+    if (n > this.deps.maxRunFiles) {
+      throw payloadTooLarge(`A run may have at most ${this.deps.maxRunFiles} files.`);
+    }
+  }
+
+  async getRow(p: Principal, id: string): Promise<Run> {
+    const run = await this.deps.store.runs.get(p.orgId, id);
+    if (!run) throw notFound(`Run ${id}`);
+    return run;
+  }
+
+  list(p: Principal, q: ListRunsQuery): Promise<AihubRun[]> {
+    return listRuns(this.deps.store, p, q, this.deps.sources.clock.now());
+  }
+
+  async get(p: Principal, id: string): Promise<AihubRun> {
+    return toAihubRun(await this.getRow(p, id));
+  }
+
+  /**
+   * Cancels (SPEC §3): a queued or checkpointed run ends at once; a running one becomes
+   * `cancelling`, its code gets the abort signal and is killed after the grace period.
+   */
+  async cancel(p: Principal, id: string): Promise<AihubRun> {
+    const { store, sources, signals } = this.deps;
+    const now = sources.clock.now();
+    const moved = await store.transaction(async (tx) => {
+      const run = await tx.runs.get(p.orgId, id);
+      if (!run) throw notFound(`Run ${id}`);
+      if (isTerminal(run.state)) throw conflict(`The run already ended (${run.state}); there is nothing to cancel.`);
+      let to: RunState | undefined;
+      if (run.state === 'queued' && (await tx.runQueue.dequeue(id))) to = 'cancelled';
+      else if (run.state === 'stopped_at_checkpoint') to = 'cancelled';
+      else if (run.state === 'running' || run.state === 'queued') to = 'cancelling';
+      if (!to) return false;
+      const msg = to === 'cancelled' ? `Cancelled by ${p.userId}.` : `Cancellation requested by ${p.userId}.`;
+      const from: RunState[] = to === 'cancelling' ? ['running'] : [run.state];
+      if (!(await tx.runs.transition(id, from, to, { msg, ...(to === 'cancelled' ? { finished_at: now } : {}) }))) {
+        throw new RunboxError('conflict', 'The run changed state while cancelling; try again.');
+      }
+      await tx.runEvents.append([statusEvent(id, now, to, msg)]);
+      return true;
+    });
+    if (moved) {
+      signals.cancel(id);
+      signals.changed(id);
+    }
+    return this.get(p, id);
+  }
+
+  /** Who may delete a run: the user who started it, or an org admin (SPEC §3). */
+  assertMayDelete(p: Principal, run: Run): void {
+    if (run.created_by !== p.userId && !isAdmin(p)) {
+      throw permissionDenied('Only the user who started the run or an org admin may delete it.');
+    }
+    if (!isTerminal(run.state)) {
+      throw new RunboxError('run-not-finished', 'The run is not finished; cancel it first, then delete it.');
+    }
+  }
+}

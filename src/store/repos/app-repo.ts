@@ -1,0 +1,104 @@
+import type { Kysely } from 'kysely';
+import type { App, AppVersion, Database } from '../schema.js';
+
+export class AppRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(app: App): Promise<void> {
+    await this.db.insertInto('apps').values(app).execute();
+  }
+
+  async get(orgId: string, id: string): Promise<App | undefined> {
+    return this.db
+      .selectFrom('apps')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+  }
+
+  async byName(orgId: string, name: string): Promise<App | undefined> {
+    return this.db
+      .selectFrom('apps')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('name', '=', name)
+      .executeTakeFirst();
+  }
+
+  async list(orgId: string, limit: number, offset: number): Promise<App[]> {
+    return this.db
+      .selectFrom('apps')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .orderBy('name')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+  }
+
+  async touch(id: string, now: number): Promise<void> {
+    await this.db.updateTable('apps').set({ updated_at: now }).where('id', '=', id).execute();
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom('apps').where('id', '=', id).execute();
+  }
+
+  async addVersion(v: AppVersion): Promise<void> {
+    await this.db.insertInto('app_versions').values(v).execute();
+  }
+
+  async version(appId: string, version: string): Promise<AppVersion | undefined> {
+    return this.db
+      .selectFrom('app_versions')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .where('version', '=', version)
+      .executeTakeFirst();
+  }
+
+  /** The most recently published version: the default when a run names none. */
+  async newest(appId: string): Promise<AppVersion | undefined> {
+    return this.db
+      .selectFrom('app_versions')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .orderBy('created_at', 'desc')
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
+  async versions(appId: string): Promise<AppVersion[]> {
+    return this.db
+      .selectFrom('app_versions')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .orderBy('created_at', 'desc')
+      .orderBy('version', 'desc')
+      .execute();
+  }
+
+  /** True while any run of the app is not finished (deleting the app is refused then). */
+  async hasActiveRuns(appId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('runs')
+      .select('id')
+      .where('app_id', '=', appId)
+      .where('state', 'in', ['queued', 'running', 'cancelling', 'stopped_at_checkpoint'])
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Every package key of the app's versions (to delete the stored archives). */
+  async packageKeys(appId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('app_versions')
+      .select('package_key')
+      .where('app_id', '=', appId)
+      .execute();
+    return rows.map((r) => r.package_key);
+  }
+}

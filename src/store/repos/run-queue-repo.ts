@@ -1,0 +1,162 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, Run } from '../schema.js';
+
+export interface ClaimedRun {
+  run: Run;
+  /** Fencing token of this lease: results are written only while it still holds the run. */
+  token: string;
+}
+
+/**
+ * The run queue and leases. A run is in `run_queue` exactly while it is `queued`; claiming
+ * deletes its queue row, marks it running and leases it to the worker, all in the caller's
+ * transaction. The queue and lease tables stay small however long the history grows.
+ */
+export class RunQueueRepo {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly skipLocked: boolean,
+  ) {}
+
+  /**
+   * Orgs with queued runs, by a loose index scan: one index probe per org, however many runs
+   * each has queued.
+   */
+  private async queuedOrgs(): Promise<string[]> {
+    const res = await sql<{ org_id: string }>`
+      WITH RECURSIVE o(org_id) AS (
+        SELECT MIN(org_id) FROM run_queue
+        UNION ALL
+        SELECT (SELECT MIN(org_id) FROM run_queue WHERE org_id > o.org_id) FROM o
+        WHERE o.org_id IS NOT NULL
+      )
+      SELECT org_id FROM o WHERE org_id IS NOT NULL`.execute(this.db);
+    return res.rows.map((r) => r.org_id);
+  }
+
+  /**
+   * Takes up to `limit` queued runs, shared out fairly between the orgs that have any (so one
+   * org's backlog never starves another's), oldest first within each org. Must run inside a
+   * transaction. On Postgres rows other workers are claiming are skipped, not waited for.
+   */
+  async claim(a: {
+    worker: string;
+    limit: number;
+    now: number;
+    leaseUntil: number;
+    newToken: () => string;
+  }): Promise<ClaimedRun[]> {
+    const orgs = await this.queuedOrgs();
+    if (orgs.length === 0) return [];
+    const share = Math.max(1, Math.ceil(a.limit / orgs.length));
+    const lock = this.skipLocked ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+    const ids: string[] = [];
+    for (const org of orgs) {
+      const res = await sql<{ run_id: string }>`
+        SELECT run_id FROM run_queue WHERE org_id = ${org}
+        ORDER BY queued_at, run_id LIMIT ${Math.min(share, a.limit - ids.length)} ${lock}`.execute(
+        this.db,
+      );
+      ids.push(...res.rows.map((r) => r.run_id));
+      if (ids.length >= a.limit) break;
+    }
+    if (ids.length === 0) return [];
+    await this.db.deleteFrom('run_queue').where('run_id', 'in', ids).execute();
+    const runs = await this.db
+      .updateTable('runs')
+      .set({ state: 'running', started_at: sql<number>`COALESCE(started_at, ${a.now})` })
+      .where('id', 'in', ids)
+      .where('state', '=', 'queued')
+      .returningAll()
+      .execute();
+    if (runs.length === 0) return [];
+    const claimed = runs.map((run) => ({ run, token: a.newToken() }));
+    await this.db
+      .insertInto('run_leases')
+      .values(
+        claimed.map((c) => ({
+          run_id: c.run.id,
+          worker: a.worker,
+          token: c.token,
+          expires_at: a.leaseUntil,
+        })),
+      )
+      .execute();
+    return claimed;
+  }
+
+  /** Extends every lease `worker` holds, in one statement. */
+  async heartbeat(worker: string, leaseUntil: number): Promise<void> {
+    await this.db
+      .updateTable('run_leases')
+      .set({ expires_at: leaseUntil })
+      .where('worker', '=', worker)
+      .execute();
+  }
+
+  /** Removes up to `limit` expired leases and returns their runs (the sweeper requeues them). */
+  async takeExpired(now: number, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('run_leases')
+      .select('run_id')
+      .where('expires_at', '<', now)
+      .limit(limit)
+      .execute();
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.run_id);
+    const gone = await this.db
+      .deleteFrom('run_leases')
+      .where('run_id', 'in', ids)
+      .where('expires_at', '<', now)
+      .returning('run_id')
+      .execute();
+    return gone.map((r) => r.run_id);
+  }
+
+  /** Puts a run back in the queue (its state must already be `queued`). */
+  async enqueue(runId: string, orgId: string, queuedAt: number): Promise<void> {
+    await this.db
+      .insertInto('run_queue')
+      .values({ run_id: runId, org_id: orgId, queued_at: queuedAt })
+      .onConflict((oc) => oc.column('run_id').doNothing())
+      .execute();
+  }
+
+  /** Removes a queued run from the queue; false when it was not there (already claimed). */
+  async dequeue(runId: string): Promise<boolean> {
+    const res = await this.db.deleteFrom('run_queue').where('run_id', '=', runId).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  /** Ends a lease, if `token` still holds it. */
+  async release(runId: string, token: string): Promise<boolean> {
+    const res = await this.db
+      .deleteFrom('run_leases')
+      .where('run_id', '=', runId)
+      .where('token', '=', token)
+      .executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  async holds(runId: string, token: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('run_leases')
+      .select('run_id')
+      .where('run_id', '=', runId)
+      .where('token', '=', token)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Of `runIds`, those whose run is being cancelled (piggybacked on the heartbeat). */
+  async cancelling(runIds: string[]): Promise<string[]> {
+    if (runIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('runs')
+      .select('id')
+      .where('id', 'in', runIds)
+      .where('state', '=', 'cancelling')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+}

@@ -1,0 +1,167 @@
+import type { Kysely } from 'kysely';
+import type { Database, Run, RunFile, RunStateColumn } from '../schema.js';
+
+export interface RunListFilter {
+  orgId: string;
+  appId?: string | undefined;
+  deploymentId?: string | undefined;
+  createdBy?: string | undefined;
+  runId?: string | undefined;
+  states?: RunStateColumn[] | undefined;
+  outputWorkspaces?: string[] | undefined;
+  /** Inclusive bounds on created_at (ms). */
+  from?: number | undefined;
+  to?: number | undefined;
+  /** Sort by state first (then time), as `sort_by=status` asks. */
+  sortByState?: boolean;
+  order: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+}
+
+export interface FileResult {
+  fileIndex: number;
+  state: 'done' | 'failed';
+  error: string | null;
+  documents: string | null;
+}
+
+/** Run history and each run's files. The queue and leases are in RunQueueRepo. */
+export class RunRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Records a new queued run with its files and puts it in the queue. */
+  async insert(run: Run, files: RunFile[]): Promise<void> {
+    await this.db.insertInto('runs').values(run).execute();
+    // Bounded statements: a run may have up to 1,000 files.
+    for (let i = 0; i < files.length; i += 200) {
+      await this.db
+        .insertInto('run_files')
+        .values(files.slice(i, i + 200))
+        .execute();
+    }
+    await this.db
+      .insertInto('run_queue')
+      .values({ run_id: run.id, org_id: run.org_id, queued_at: run.created_at })
+      .execute();
+  }
+
+  async get(orgId: string, id: string): Promise<Run | undefined> {
+    return this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('id', '=', id)
+      .where('org_id', '=', orgId)
+      .executeTakeFirst();
+  }
+
+  async getById(id: string): Promise<Run | undefined> {
+    return this.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /**
+   * A page of runs, newest (or oldest) first. Every filter combination is served by one of
+   * the (org_id, …, created_at, id) indexes; the sort key is (created_at, id).
+   */
+  async list(f: RunListFilter): Promise<Run[]> {
+    let q = this.db.selectFrom('runs').selectAll().where('org_id', '=', f.orgId);
+    if (f.appId !== undefined) q = q.where('app_id', '=', f.appId);
+    if (f.deploymentId !== undefined) q = q.where('deployment_id', '=', f.deploymentId);
+    if (f.createdBy !== undefined) q = q.where('created_by', '=', f.createdBy);
+    if (f.runId !== undefined) q = q.where('id', '=', f.runId);
+    if (f.states && f.states.length > 0) q = q.where('state', 'in', f.states);
+    if (f.outputWorkspaces && f.outputWorkspaces.length > 0) {
+      q = q.where('output_workspace', 'in', f.outputWorkspaces);
+    }
+    if (f.from !== undefined) q = q.where('created_at', '>=', f.from);
+    if (f.to !== undefined) q = q.where('created_at', '<=', f.to);
+    if (f.sortByState) q = q.orderBy('state', f.order);
+    return q
+      .orderBy('created_at', f.order)
+      .orderBy('id', f.order)
+      .limit(f.limit)
+      .offset(f.offset)
+      .execute();
+  }
+
+  async files(runId: string, offset: number, limit: number): Promise<RunFile[]> {
+    return this.db
+      .selectFrom('run_files')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .where('file_index', '>=', offset)
+      .orderBy('file_index')
+      .limit(limit)
+      .execute();
+  }
+
+  async pendingFiles(runId: string): Promise<RunFile[]> {
+    return this.db
+      .selectFrom('run_files')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .where('state', '=', 'pending')
+      .orderBy('file_index')
+      .execute();
+  }
+
+  /**
+   * Writes a file's outcome exactly once, and only while `token` still holds the run's lease:
+   * a worker that lost its lease (and whose run went to another worker) writes nothing.
+   * Returns whether it was written.
+   */
+  async recordFile(runId: string, token: string, r: FileResult, now: number): Promise<boolean> {
+    const res = await this.db
+      .updateTable('run_files')
+      .set({ state: r.state, error: r.error, documents: r.documents, finished_at: now })
+      .where('run_id', '=', runId)
+      .where('file_index', '=', r.fileIndex)
+      .where('state', '=', 'pending')
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('run_leases')
+            .select('run_id')
+            .where('run_id', '=', runId)
+            .where('token', '=', token),
+        ),
+      )
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async fileCounts(runId: string): Promise<{ pending: number; done: number; failed: number }> {
+    const rows = await this.db
+      .selectFrom('run_files')
+      .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('run_id', '=', runId)
+      .groupBy('state')
+      .execute();
+    const c = { pending: 0, done: 0, failed: 0 };
+    for (const r of rows) c[r.state] = Number(r.n);
+    return c;
+  }
+
+  /**
+   * Moves a run from one of `from` to `to`; false when it was in none of them (someone else
+   * moved it first). The only way run states change.
+   */
+  async transition(
+    id: string,
+    from: RunStateColumn[],
+    to: RunStateColumn,
+    set: Partial<Pick<Run, 'msg' | 'started_at' | 'finished_at' | 'files_failed' | 'lost_leases'>>,
+  ): Promise<boolean> {
+    const res = await this.db
+      .updateTable('runs')
+      .set({ state: to, ...set })
+      .where('id', '=', id)
+      .where('state', 'in', from)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom('runs').where('id', '=', id).execute();
+  }
+}
