@@ -155,7 +155,12 @@ function materializer(core: Core): Materialize {
 
 export function createRunWorker(core: Core): { worker: RunWorker; close(): Promise<void> } {
   const log = core.logger.child({ component: 'runs' });
-  const writer = new RunWriter({ store: core.store, clock: core.sources.clock, signals: core.signals, log });
+  const writer = new RunWriter({
+    store: core.store,
+    clock: core.sources.clock,
+    signals: core.signals,
+    log,
+  });
   const runtimes = new RuntimeRegistry(core.config.cancelGraceMs);
   const executor = new RunExecutor({
     store: core.store,

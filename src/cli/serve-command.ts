@@ -80,12 +80,16 @@ export function registerServe(program: Command): void {
     .description('Run background workers only, against the configured database.')
     .action(async () => {
       const config = loadConfig(process.env);
-      const { createCore, createJobRunner } = await main();
+      const { createCore, createJobRunner, createRunWorker } = await main();
       const core = await createCore(config);
+      // The same workers `serve` runs in-process: runs and jobs.
       const runner = createJobRunner(core);
+      const runs = createRunWorker(core);
       runner.start();
+      runs.worker.start();
       core.logger.info('worker started');
       onShutdown(async () => {
+        await runs.close();
         await runner.stop();
         await core.close();
       });

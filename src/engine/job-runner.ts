@@ -32,6 +32,7 @@ export class JobRunner {
   private readonly inFlight = new Map<string, Promise<void>>();
   private heartbeat: NodeJS.Timeout | undefined;
   private lastPurge = 0;
+  private lastHousekeeping = 0;
   private readonly leaseMs: number;
   private readonly idlePollMs: number;
   private readonly concurrency: number;
@@ -156,7 +157,12 @@ export class JobRunner {
     }
   }
 
+  /** Housekeeping at most once per lease period: end abandoned jobs, forget old finished ones. */
   private async maybePurge(now: number): Promise<void> {
+    if (now - this.lastHousekeeping >= this.leaseMs) {
+      this.lastHousekeeping = now;
+      await this.deps.store.jobs.failAbandoned(now);
+    }
     if (now - this.lastPurge < 3_600_000) return;
     this.lastPurge = now;
     await this.deps.store.jobs.purgeFinished(now - this.retentionMs);

@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchema } from 'fastify';
 import { ErrorBody } from '../contract/aihub/common.js';
 
 /**
@@ -24,6 +24,7 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
       },
       security: [{ bearerAuth: [] }],
     },
+    transform: documentRoute,
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) =>
         typeof json.$id === 'string' ? json.$id : `def-${i}`,
@@ -37,6 +38,44 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
     app.swagger(),
   );
+}
+
+/** Operations whose request body is raw bytes, streamed (not validated, so not in the schema). */
+const BINARY_BODIES: Record<string, string[]> = {
+  addFileToBatch: ['application/octet-stream'],
+  uploadMultipartPart: ['application/octet-stream'],
+  writeFile: ['application/octet-stream'],
+  publishApp: ['application/gzip', 'application/zip'],
+};
+
+interface DocRoute {
+  schema: FastifySchema & { operationId?: string };
+  url: string;
+}
+
+/**
+ * Documentation-only touches: the Files API's wildcard is named `path` (as in the AI Hub
+ * reference), and raw-byte bodies are described as binary.
+ */
+function documentRoute({ schema, url }: DocRoute): DocRoute {
+  let out: FastifySchema & { operationId?: string } = schema;
+  let path = url;
+  if (path.endsWith('/*')) {
+    path = `${path.slice(0, -1)}:path`;
+    out = {
+      ...out,
+      params: {
+        type: 'object',
+        properties: {
+          path: { type: 'string', description: '<org>/<workspace>/fs/<drive>/<folder…>/<file>' },
+        },
+        required: ['path'],
+      },
+    };
+  }
+  const media = out.operationId ? BINARY_BODIES[out.operationId] : undefined;
+  if (media) out = { ...out, body: { type: 'string', format: 'binary' }, consumes: media };
+  return { schema: out, url: path };
 }
 
 /**
@@ -55,7 +94,8 @@ function documentDeclaredHeadRoutes(app: FastifyInstance): void {
     route.config = {
       ...route.config,
       swagger: { ...route.config?.swagger, exposeHeadRoute: true },
-      swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, operationId: id }, url }),
+      swaggerTransform: ({ schema, url }) =>
+        documentRoute({ schema: { ...schema, operationId: id }, url }),
     };
   });
 }

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Blobs, ByteSource } from '../blobs/blobs.js';
 import { ByteCounter } from '../blobs/byte-counter.js';
-import { conflict, invalidInput, notFound, permissionDenied } from '../contract/errors.js';
+import {
+  conflict,
+  invalidInput,
+  isRunboxError,
+  notFound,
+  permissionDenied,
+} from '../contract/errors.js';
 import { MANIFEST_FILE, parseManifest, type Manifest } from '../domain/manifest.js';
 import type { Sources } from '../domain/sources.js';
 import { extractPackage } from '../engine/packages/extract-package.js';
@@ -58,7 +64,7 @@ export class AppService {
       await pipeline(body, new ByteCounter({ maxBytes: MAX_PACKAGE_BYTES }), createWriteStream(archive));
       const unpacked = join(work, 'unpacked');
       await mkdir(unpacked);
-      const root = await extractPackage(archive, unpacked, MANIFEST_FILE);
+      const root = await extractPackage(archive, unpacked, MANIFEST_FILE).catch(notAPackage);
       const manifest = parseManifest(await readFile(join(root, MANIFEST_FILE), 'utf8'));
       const entry = await stat(join(root, manifest.entry)).catch(() => undefined);
       if (!entry?.isFile()) {
@@ -188,6 +194,15 @@ export class AppService {
       updated_at_ms: a.updated_at,
     };
   }
+}
+
+/**
+ * A damaged archive (truncated gzip, corrupt tar, a zip entry yauzl itself refuses) is the
+ * client's bad input, not a server fault; only system errors (disk full, …) stay internal.
+ */
+function notAPackage(err: unknown): never {
+  if (isRunboxError(err) || (err instanceof Error && 'syscall' in err)) throw err;
+  throw invalidInput(`The package could not be unpacked: ${(err as Error).message ?? String(err)}`);
 }
 
 function toVersionInfo(v: AppVersion): AppVersionInfo {

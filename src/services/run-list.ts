@@ -1,4 +1,4 @@
-import type { AihubRunStatus, RunState } from '../domain/run-state.js';
+import { aihubStatus, RUN_STATES, type AihubRunStatus, type RunState } from '../domain/run-state.js';
 import type { Store } from '../store/store.js';
 import type { Principal } from './principal.js';
 import { toAihubRun, type AihubRun } from './run-views.js';
@@ -33,6 +33,14 @@ const STATES_OF: Record<AihubRunStatus | 'PAUSED', RunState[]> = {
 const DAY_MS = 24 * 3600 * 1000;
 
 /**
+ * `sort_by=status` sorts by the status shown (alphabetically, as a client sorting the strings
+ * would), so a timed-out run sorts with the other FAILED ones and a cancelling one with RUNNING.
+ */
+const SHOWN_STATUS_RANK = Object.fromEntries(
+  RUN_STATES.map((s) => [s, [...new Set(RUN_STATES.map(aihubStatus))].sort().indexOf(aihubStatus(s))]),
+) as Record<RunState, number>;
+
+/**
  * `GET /v2/apps/runs`: the filters and defaults of the reference (`from_timestamp` defaults to
  * 24 hours ago), newest first.
  */
@@ -61,6 +69,7 @@ export async function listRuns(
     from: q.from_timestamp !== undefined ? q.from_timestamp * 1000 : now - DAY_MS,
     to: q.to_timestamp !== undefined ? q.to_timestamp * 1000 + 999 : undefined,
     sortByState: q.sort_by === 'status',
+    stateRank: SHOWN_STATUS_RANK,
     order: q.order === 'ASCENDING' ? 'asc' : 'desc',
     limit: q.limit ?? 100,
     offset: q.offset ?? 0,

@@ -54,7 +54,10 @@ export class KyselyStore extends Repositories implements Store {
     return {
       applied: applied.length,
       known,
-      current: this.hooks.migrations.every((m) => applied.includes(m.id)),
+      // Current means exactly what this code knows: nothing pending, nothing newer.
+      current:
+        this.hooks.migrations.every((m) => applied.includes(m.id)) &&
+        applied.every((id) => this.hooks.migrations.some((m) => m.id === id)),
     };
   }
 

@@ -6,54 +6,13 @@
  */
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Blobs, ByteSource } from '../../src/blobs/blobs.js';
-import { RunboxError, type ErrorType } from '../../src/contract/errors.js';
+import type { Blobs } from '../../src/blobs/blobs.js';
+import { UNSAFE_KEYS, bytes, expectRunboxError, failingAfter, readAll } from './blob-helpers.js';
 
 export interface BlobsUnderTest {
   blobs: Blobs;
   cleanup(): Promise<void>;
 }
-
-export async function readAll(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-export function bytes(...chunks: string[]): Readable {
-  return Readable.from(chunks.map((c) => Buffer.from(c)));
-}
-
-/** A source that yields `chunks`, then fails the way a dropped client connection does. */
-export function failingAfter(...chunks: string[]): ByteSource {
-  return (async function* () {
-    for (const c of chunks) yield Buffer.from(c);
-    throw new Error('client went away');
-  })();
-}
-
-export async function expectRunboxError(p: Promise<unknown>, type: ErrorType): Promise<void> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, `expected a ${type} error`).toBeInstanceOf(RunboxError);
-  expect((err as RunboxError).type).toBe(type);
-}
-
-/** Keys that could escape the storage root or alias another key. */
-export const UNSAFE_KEYS = [
-  '../escape.txt',
-  'a/../../escape.txt',
-  'a/..',
-  '/etc/passwd',
-  'a\\..\\b.txt',
-  'a\0b.txt',
-  'a//b.txt',
-  'a/',
-  './a.txt',
-  '',
-];
 
 export function blobContract(name: string, make: () => Promise<BlobsUnderTest>): void {
   describe(`Blobs contract: ${name}`, () => {

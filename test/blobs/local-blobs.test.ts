@@ -4,14 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { LocalBlobs } from '../../src/blobs/local-blobs.js';
-import {
-  UNSAFE_KEYS,
-  blobContract,
-  bytes,
-  expectRunboxError,
-  failingAfter,
-  readAll,
-} from './blob-contract.js';
+import { blobContract } from './blob-contract.js';
+import { UNSAFE_KEYS, bytes, expectRunboxError, failingAfter, readAll } from './blob-helpers.js';
 
 /** A fresh directory, removed afterwards unless the test failed. */
 async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {

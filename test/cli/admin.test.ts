@@ -45,7 +45,7 @@ describeEachBackend('runbox migrate and runbox admin token', (backend) => {
     const [plain, expiring, shortLived] = await Promise.all([
       admin('token', 'create', 'carol', '--name', 'laptop'),
       admin('token', 'create', 'carol', '--name', 'ci', '--expires-in', '2h', '--json'),
-      admin('token', 'create', 'carol', '--expires-in', '1s', '--json'),
+      admin('token', 'create', 'carol', '--expires-in', '2s', '--json'),
     ]);
     const after = Date.now();
 
@@ -63,7 +63,7 @@ describeEachBackend('runbox migrate and runbox admin token', (backend) => {
     expect(await status(ci.token)).toBe(200);
     // A token past its expiry is refused.
     const short = json<{ token: string }>(shortLived);
-    await until('the 1s token to expire', async () =>
+    await until('the 2 s token to expire', async () =>
       (await status(short.token)) === 401 ? true : undefined,
     );
 
@@ -144,11 +144,12 @@ describe('runbox admin [sqlite]', () => {
 
 describe('runbox usage errors', () => {
   const cli = cliProcesses();
-  let dataDir: string;
-  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+  let parent: string;
+  afterEach(() => rmSync(parent, { recursive: true, force: true }));
 
   it('exit 2 with a message and no stack trace, before touching any store', async () => {
-    dataDir = join(mkdtempSync(join(tmpdir(), 'runbox-usage-')), 'store');
+    parent = mkdtempSync(join(tmpdir(), 'runbox-usage-'));
+    const dataDir = join(parent, 'store');
     const env = { RUNBOX_DATA_DIR: dataDir };
     const cases: [string[], RegExp][] = [
       [['admin', 'user', 'create', 'bob'], /required option '--org <org>' not specified/],

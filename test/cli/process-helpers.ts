@@ -120,6 +120,12 @@ export interface CliServer {
   api(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
 }
 
+/** The admin token a first start prints (after it has written the token file). */
+export async function printedToken(server: CliServer): Promise<string> {
+  const [, token] = await server.child.waitForStdout(/Admin token: (\S+)/);
+  return token!;
+}
+
 export interface CliResult extends Exit {
   stdout: string;
   stderr: string;

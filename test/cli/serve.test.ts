@@ -8,12 +8,12 @@ import {
   filesUnder,
   finishedJob,
   listFiles,
+  printedToken,
   putFile,
   storeEnv,
 } from './process-helpers.js';
 
 const BANNER = /Runbox is running at (http:\/\/\S+)/;
-const TOKEN_LINE = /Admin token: (\S+)/;
 
 describeEachBackend('runbox serve', (backend) => {
   const cli = cliProcesses();
@@ -24,7 +24,7 @@ describeEachBackend('runbox serve', (backend) => {
 
     const first = await cli.serve(env);
     const [, url] = await first.child.waitForStdout(BANNER);
-    const [, token] = await first.child.waitForStdout(TOKEN_LINE);
+    const token = await printedToken(first);
     expect(url).toBe(`http://127.0.0.1:${first.port}/`);
     expect(token).toMatch(/^\S{40,}$/);
 
@@ -36,11 +36,11 @@ describeEachBackend('runbox serve', (backend) => {
     expect((await first.api('/api/v2/batches', { token: 'rbx_not-a-real-token' })).status).toBe(
       401,
     );
-    const batchId = await createBatch(first, token!, 'first');
-    expect(await putFile(first, token!, batchId, 'hello.txt', Buffer.from('hello, runbox'))).toBe(
+    const batchId = await createBatch(first, token, 'first');
+    expect(await putFile(first, token, batchId, 'hello.txt', Buffer.from('hello, runbox'))).toBe(
       204,
     );
-    expect(await listFiles(first, token!, batchId)).toMatchObject([
+    expect(await listFiles(first, token, batchId)).toMatchObject([
       { name: 'hello.txt', metadata: { size: 13 } },
     ]);
 
@@ -49,7 +49,7 @@ describeEachBackend('runbox serve', (backend) => {
 
     const second = await cli.serve(env);
     // The same store: the token from the first start still works and the batch is still there.
-    expect(await listFiles(second, token!, batchId)).toMatchObject([
+    expect(await listFiles(second, token, batchId)).toMatchObject([
       { name: 'hello.txt', metadata: { size: 13 } },
     ]);
     expect(await second.child.stop()).toEqual({ code: 0, signal: null });
@@ -65,11 +65,11 @@ describeEachBackend('runbox serve', (backend) => {
     const target = freshTarget(backend);
     const env = storeEnv(target);
     const server = await cli.serve(env, ['--no-workers']);
-    const [, token] = await server.child.waitForStdout(TOKEN_LINE);
+    const token = await printedToken(server);
 
-    const batchId = await createBatch(server, token!, 'doomed');
+    const batchId = await createBatch(server, token, 'doomed');
     for (const name of ['a.txt', 'b.txt', 'c.txt']) {
-      expect(await putFile(server, token!, batchId, name, Buffer.from(name))).toBe(204);
+      expect(await putFile(server, token, batchId, name, Buffer.from(name))).toBe(204);
     }
     const objects = join(target.dataDir, 'blobs', 'objects', 'batches', String(batchId));
     expect(filesUnder(objects)).toHaveLength(3);
@@ -85,7 +85,7 @@ describeEachBackend('runbox serve', (backend) => {
     expect(filesUnder(objects)).toHaveLength(3);
 
     const worker = cli.background(['worker'], env);
-    const job = await finishedJob(server, token!, jobId);
+    const job = await finishedJob(server, token, jobId);
     expect(job.state, worker.describe()).toBe('COMPLETE');
     expect(job.message).toContain('3 stored files removed');
     expect(existsSync(objects)).toBe(false);

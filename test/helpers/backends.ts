@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -32,13 +32,12 @@ export function freshTarget(backend: Backend): BackendTarget {
   if (backend === 'postgres') {
     schema = `t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
   }
-  let failed = false;
-  onTestFailed(() => {
-    failed = true;
-    console.error(`kept for inspection: ${dataDir}${schema ? ` (Postgres schema ${schema})` : ''}`);
-  });
-  afterEach(async () => {
-    if (failed) return;
+  // Registered from inside the running test, so it runs when that test ends.
+  onTestFinished(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') {
+      console.error(`kept for inspection: ${dataDir}${schema ? ` (Postgres schema ${schema})` : ''}`);
+      return;
+    }
     rmSync(dataDir, { recursive: true, force: true });
     if (schema) await dropSchema(schema);
   });

@@ -56,8 +56,8 @@ function registeredRoutes(app: FastifyInstance): { method: string; url: string }
   return routes;
 }
 
-/** Fastify's `/a/:id/*` as OpenAPI's `/a/{id}/{*}`. */
-const asOpenApiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}').replace(/\*$/, '{*}');
+/** Fastify's `/a/:id/*` as our OpenAPI's `/a/{id}/{path}` (the wildcard is documented as `path`). */
+const asOpenApiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}').replace(/\*$/, '{path}');
 
 describeEachBackend('observability', (backend) => {
   let h: Harness | undefined;
@@ -191,7 +191,7 @@ describeEachBackend('observability', (backend) => {
     expect(missing).toEqual([]);
     expect([...documented].filter((k) => !served.has(k))).toEqual([]);
     // A HEAD declared on its own (file metadata) is documented even though GET shares its path.
-    expect(documented).toContain('HEAD /api/v2/files/{*}');
+    expect(documented).toContain('HEAD /api/v2/files/{path}');
 
     const ids = Object.values(doc.paths).flatMap((item) =>
       Object.values(item).map((op) => op.operationId),

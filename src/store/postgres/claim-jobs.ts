@@ -17,6 +17,7 @@ export async function claimJobs(
       ORDER BY run_at LIMIT ${a.limit} FOR UPDATE SKIP LOCKED
     ), expired AS (
       SELECT id FROM jobs WHERE state = 'RUNNING' AND lease_expires_at < ${a.now}
+        AND attempts < max_attempts
       LIMIT GREATEST(0, ${a.limit} - (SELECT count(*) FROM due)) FOR UPDATE SKIP LOCKED
     )
     UPDATE jobs

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { BackendOps } from '../backend-ops.js';
 import type { Database, JobRow, NewJob } from '../schema.js';
 
@@ -60,6 +60,28 @@ export class JobRepo {
       .where('state', '=', 'RUNNING')
       .executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Ends jobs whose runner died holding them on their last allowed attempt: they are not
+   * claimed again (a job that kills its runner every time would otherwise retry forever).
+   */
+  async failAbandoned(now: number): Promise<number> {
+    const res = await this.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        state: 'FAILED',
+        message: sql<string>`'Failed after ' || ${eb.ref('attempts')} || ' attempts: the worker running it stopped responding.'`,
+        lease_owner: null,
+        lease_expires_at: null,
+        updated_at: now,
+        finished_at: now,
+      }))
+      .where('state', '=', 'RUNNING')
+      .where('lease_expires_at', '<', now)
+      .where((eb) => eb('attempts', '>=', eb.ref('max_attempts')))
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
   }
 
   async countByState(): Promise<Record<string, number>> {

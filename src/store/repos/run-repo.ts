@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, Run, RunFile, RunStateColumn } from '../schema.js';
 
 export interface RunListFilter {
@@ -14,6 +14,11 @@ export interface RunListFilter {
   to?: number | undefined;
   /** Sort by state first (then time), as `sort_by=status` asks. */
   sortByState?: boolean;
+  /**
+   * With `sortByState`, the rank of each state (lowest first): a dialect that shows several
+   * states as one status sorts by what it shows, not by the internal state's name.
+   */
+  stateRank?: Record<RunStateColumn, number> | undefined;
   order: 'asc' | 'desc';
   limit: number;
   offset: number;
@@ -75,7 +80,13 @@ export class RunRepo {
     }
     if (f.from !== undefined) q = q.where('created_at', '>=', f.from);
     if (f.to !== undefined) q = q.where('created_at', '<=', f.to);
-    if (f.sortByState) q = q.orderBy('state', f.order);
+    if (f.sortByState && f.stateRank) {
+      const rank = f.stateRank;
+      const whens = Object.entries(rank).map(
+        ([state, n]) => sql`WHEN ${sql.lit(state)} THEN ${sql.lit(n)}`,
+      );
+      q = q.orderBy(sql`CASE state ${sql.join(whens, sql` `)} END`, f.order);
+    } else if (f.sortByState) q = q.orderBy('state', f.order);
     return q
       .orderBy('created_at', f.order)
       .orderBy('id', f.order)

@@ -17,6 +17,7 @@ export async function claimJobs(
       SELECT id FROM jobs WHERE state = 'PENDING' AND run_at <= ${a.now}
       UNION ALL
       SELECT id FROM jobs WHERE state = 'RUNNING' AND lease_expires_at < ${a.now}
+        AND attempts < max_attempts
       LIMIT ${a.limit}
     )
     RETURNING *`.execute(db);

@@ -1,0 +1,102 @@
+/**
+ * `npm run bench`: the performance figures of issue targets, through the REST API of a real
+ * server process, on each backend, as medians of several rounds. Prints the machine first.
+ *
+ *   npm run bench                      # both backends (Postgres at RUNBOX_BENCH_DATABASE_URL or the local default)
+ *   npm run bench -- --backend sqlite --rounds 3
+ */
+import { cpus, freemem, totalmem, type as osType, release } from 'node:os';
+import { cancelLatency } from './scenarios/cancel.js';
+import { dispatchLatency } from './scenarios/dispatch.js';
+import { cpuSeconds, idleCpu, rssMb } from './scenarios/process-stats.js';
+import { seedRuns } from './scenarios/seed-runs.js';
+import { load } from './scenarios/status-rps.js';
+import { throughput } from './scenarios/throughput.js';
+import { createRun, setUp, startServer } from './server-process.js';
+import { median, sleep } from './stats.js';
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
+};
+const ROUNDS = Number(arg('rounds', '3'));
+const SECONDS = Number(arg('seconds', '10'));
+const LIST_RUNS = Number(arg('list-runs', '1000000'));
+const PG_URL = process.env.RUNBOX_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const backends = arg('backend', 'all') === 'all' ? (['sqlite', 'postgres'] as const) : ([arg('backend', 'sqlite')] as ('sqlite' | 'postgres')[]);
+
+type Row = [string, string, string];
+const rows: Row[] = [];
+const report = (backend: string, what: string, value: string) => {
+  rows.push([backend, what, value]);
+  console.log(`  ${backend.padEnd(8)} ${what.padEnd(58)} ${value}`);
+};
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+console.log('Runbox benchmark');
+console.log(`  machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(freemem() / 2 ** 30).toFixed(1)} free), ${osType()} ${release()}, Node ${process.version}`);
+console.log(`  rounds: ${ROUNDS} (figures are medians), load windows: ${SECONDS} s\n`);
+
+for (const backend of backends) {
+  const tp: number[] = [], cr: number[] = [], d50: number[] = [], d99: number[] = [], rps: number[] = [];
+  const c50: number[] = [], c99: number[] = [], idle: number[] = [], rssIdle: number[] = [], rssLoad: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const s = await startServer(backend, PG_URL);
+    try {
+      const batchId = await setUp(s, { 'one.txt': 'x' });
+      const waitBatch = await setUp(s, { 'wait.txt': 'x' });
+      await createRun(s, batchId);
+      await sleep(500);
+      idle.push(await idleCpu(s.pid, 5));
+      rssIdle.push(rssMb(s.pid));
+      let peak = 0;
+      const sampler = setInterval(() => (peak = Math.max(peak, rssMb(s.pid))), 200);
+      const t = await throughput(s, batchId, 32, SECONDS);
+      clearInterval(sampler);
+      rssLoad.push(peak);
+      tp.push(t.completePerSecond);
+      cr.push(t.createPerSecond);
+      if (t.failed > 0) console.log(`  !! ${t.failed} runs failed during the throughput round`);
+      const d = await dispatchLatency(s, batchId, 1000);
+      d50.push(d.p50);
+      d99.push(d.p99);
+      const runId = await createRun(s, batchId);
+      rps.push((await load(s, `/v2/apps/runs/${runId}`, 64, SECONDS)).rps);
+      const c = await cancelLatency(s, waitBatch, 30);
+      c50.push(c.p50);
+      c99.push(c.p99);
+      console.log(`  ${backend} round ${round}: ${fmt(t.completePerSecond)} runs/s, dispatch p50 ${fmt(d.p50, 2)} ms, status ${fmt(rps.at(-1)!)} req/s, cancel p99 ${fmt(c.p99, 1)} ms`);
+    } finally {
+      await s.stop();
+    }
+  }
+  report(backend, 'throughput, 32 clients, one-file runs (complete runs/s)', fmt(median(tp)));
+  report(backend, '  of which creates acknowledged (runs/s)', fmt(median(cr)));
+  report(backend, 'dispatch latency, idle, 1,000 serial runs: p50 / p99 (ms)', `${fmt(median(d50), 2)} / ${fmt(median(d99), 2)}`);
+  report(backend, 'GET run status, 64 connections (req/s)', fmt(median(rps)));
+  report(backend, 'cancel → abort reaches app code: p50 / p99 (ms)', `${fmt(median(c50), 1)} / ${fmt(median(c99), 1)}`);
+  report(backend, 'idle server CPU (% of one core)', fmt(median(idle), 2));
+  report(backend, 'resident memory idle / peak under load (MiB)', `${fmt(median(rssIdle))} / ${fmt(median(rssLoad))}`);
+
+  if (LIST_RUNS > 0) {
+    const s = await startServer(backend, PG_URL);
+    try {
+      await setUp(s, {});
+      await seedRuns(s, backend, LIST_RUNS, PG_URL);
+      const first: number[] = [], byStatus: number[] = [];
+      for (let round = 1; round <= ROUNDS; round++) {
+        first.push((await load(s, '/v2/apps/runs?limit=50', 4, 5)).p99);
+        byStatus.push((await load(s, '/v2/apps/runs?limit=50&status=FAILED', 4, 5)).p99);
+      }
+      report(backend, `list runs, ${fmt(LIST_RUNS)} stored, first page: p99 (ms)`, fmt(median(first), 1));
+      report(backend, `list runs, ${fmt(LIST_RUNS)} stored, status filter: p99 (ms)`, fmt(median(byStatus), 1));
+      void cpuSeconds;
+    } finally {
+      await s.stop();
+    }
+  }
+}
+
+console.log('\nSummary');
+for (const [b, w, v] of rows) console.log(`  ${b.padEnd(8)} ${w.padEnd(58)} ${v}`);

@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { sleep } from '../stats.js';
+
+/** CPU seconds used so far by a process (user + system), from /proc. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / 100;
+}
+
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** CPU use (% of one core) of an idle process over `seconds`. */
+export async function idleCpu(pid: number, seconds: number): Promise<number> {
+  const before = cpuSeconds(pid);
+  await sleep(seconds * 1000);
+  return ((cpuSeconds(pid) - before) / seconds) * 100;
+}
