@@ -3,6 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.runbox/**', 'bin/**', 'test-artifacts/**'] },
@@ -21,12 +22,12 @@ export default tseslint.config(
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
   {
-    // Plain JavaScript that runs inside app child processes.
-    files: ['runtime/**/*.mjs'],
+    // Plain JavaScript: the app host, the example apps and scripts.
+    files: ['**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
-      globals: { process: 'readonly', console: 'writable', AbortController: 'readonly' },
+      globals: globals.node,
     },
   },
   prettier,

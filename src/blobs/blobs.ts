@@ -38,6 +38,8 @@ export interface Blobs {
   /** Throws record-not-found when there is no file at `key`. */
   read(key: string, range?: ByteRange): Promise<Readable>;
   stat(key: string): Promise<BlobStat | undefined>;
+  /** A path to read the object in place, when the storage is this machine's disk; else absent. */
+  localPath?(key: string): string;
   /** The immediate children of a folder, sorted by name. */
   list(prefix: string): Promise<BlobEntry[]>;
   /** Deletes one file; deleting what is not there succeeds. */

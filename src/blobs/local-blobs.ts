@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -37,15 +37,20 @@ export class LocalBlobs implements Blobs {
     return join(this.objects, key);
   }
 
-  /** Streams `source` into a fresh temp file and returns its path and size; removes it on failure. */
+  private tmpReady: Promise<unknown> | undefined;
+
+  /**
+   * Streams `source` into a fresh temp file, flushed to disk before it is closed, and returns
+   * its path and size; removes it on failure. Stored files are read-only, so app code handed
+   * one to read in place cannot change it by accident.
+   */
   private async spool(source: ByteSource, limits: WriteLimits = {}) {
-    await mkdir(this.tmp, { recursive: true });
+    this.tmpReady ??= mkdir(this.tmp, { recursive: true });
+    await this.tmpReady;
     const file = join(this.tmp, randomBytes(12).toString('hex'));
     const counter = new ByteCounter(limits);
     try {
-      await pipeline(source, counter, createWriteStream(file, { flags: 'wx' }));
-      const fh = await open(file, 'r');
-      await fh.sync().finally(() => fh.close());
+      await pipeline(source, counter, createWriteStream(file, { flags: 'wx', flush: true, mode: 0o444 }));
       return { file, size: counter.bytes };
     } catch (err) {
       await rm(file, { force: true });
@@ -68,6 +73,11 @@ export class LocalBlobs implements Blobs {
     const { file, size } = await this.spool(source, limits);
     await this.place(file, target);
     return { size };
+  }
+
+  /** Where the object can be read in place on this machine (no copy needed). */
+  localPath(key: string): string {
+    return this.path(key);
   }
 
   async read(key: string, range?: ByteRange): Promise<Readable> {

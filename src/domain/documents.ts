@@ -77,7 +77,7 @@ function field(name: string, raw: unknown, rule: FieldRule | undefined, where: s
     const base = {
       name,
       type: inferType(raw.value, rule),
-      confidence: confidence as number | null,
+      confidence,
       source: sourceBoxes(raw.source, where),
     };
     if (typeof raw.error === 'string' && raw.error !== '') {

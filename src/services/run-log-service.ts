@@ -10,14 +10,14 @@ const PAGE = 500;
 /** One event as a log line: time, then what happened. */
 export function formatEvent(e: RunEvent): string {
   const at = new Date(e.at).toISOString();
-  const d = JSON.parse(e.data) as Record<string, unknown>;
+  const d = JSON.parse(e.data) as Partial<Record<'state' | 'msg' | 'name' | 'error' | 'file' | 'line', string>>;
   switch (e.kind) {
     case 'status':
-      return `${at} [status] ${String(d.state)}: ${String(d.msg)}`;
+      return `${at} [status] ${d.state}: ${d.msg}`;
     case 'file':
-      return `${at} [file] ${String(d.name)}: ${String(d.state)}${d.error ? ` (${String(d.error)})` : ''}`;
+      return `${at} [file] ${d.name}: ${d.state}${d.error ? ` (${d.error})` : ''}`;
     default:
-      return `${at} ${d.file ? `[${String(d.file)}] ` : ''}${String(d.line)}`;
+      return `${at} ${d.file ? `[${d.file}] ` : ''}${d.line}`;
   }
 }
 
