@@ -16,7 +16,6 @@ import type { Config } from './config.js';
 import type { Sources } from './domain/sources.js';
 import { JobRunner } from './engine/job-runner.js';
 import { deletionHandlers } from './engine/jobs/job-handlers.js';
-import { Wakeup } from './engine/wakeup.js';
 import type { Services } from './http/aihub/services.js';
 import { AdminService } from './services/admin-service.js';
 import { AuthService } from './services/auth-service.js';
@@ -56,7 +55,6 @@ export interface Core {
   blobs: Blobs;
   sources: Sources;
   logger: Logger;
-  wakeup: Wakeup;
   signals: RunSignals;
   services: Services;
   admin: AdminService;
@@ -84,9 +82,8 @@ export async function createCore(
     throw err;
   }
   const blobs = new LocalBlobs(join(config.dataDir, 'blobs'));
-  const wakeup = new Wakeup();
   const signals = new RunSignals();
-  const jobs = new JobService(store, sources, wakeup);
+  const jobs = new JobService(store, sources, () => signals.newJobs());
   const batches = new BatchService(store, blobs, jobs, sources, config.limits);
   const files = new FileService(store, blobs, jobs, config.limits);
   const apps = new AppService(store, blobs, sources, join(config.dataDir, 'tmp'));
@@ -118,7 +115,6 @@ export async function createCore(
     blobs,
     sources,
     logger,
-    wakeup,
     signals,
     services,
     admin: new AdminService(store, sources),
@@ -132,7 +128,7 @@ export function createJobRunner(core: Core): JobRunner {
       store: core.store,
       handlers: deletionHandlers(core.store, core.blobs),
       clock: core.sources.clock,
-      wakeup: core.wakeup,
+      wakeup: core.signals.jobWork,
       log: core.logger.child({ component: 'jobs' }),
     },
     {
@@ -157,6 +153,20 @@ function materializer(core: Core): Materialize {
     await pipeline(await core.blobs.read(key), createWriteStream(path));
     return { path, release: () => rm(path, { force: true }) };
   };
+}
+
+/**
+ * Joins the signals of other processes (Postgres notifications) and clears what a crashed
+ * process left behind. Called by every long-running process (server, worker).
+ */
+export async function startProcessServices(core: Core): Promise<void> {
+  if (core.store.notifications) await core.signals.connect(core.store.notifications, core.logger);
+  if (core.blobs instanceof LocalBlobs) {
+    // Temp files older than an hour belong to no live write (a write takes seconds).
+    core.blobs
+      .sweepTemp(3_600_000, core.sources.clock.now())
+      .catch((err: unknown) => core.logger.warn({ err }, 'sweeping temporary files failed'));
+  }
 }
 
 export function createRunWorker(core: Core): { worker: RunWorker; close(): Promise<void> } {
@@ -214,6 +224,7 @@ export async function createRunbox(
   opts: { sources?: Sources; logger?: Logger } = {},
 ): Promise<Runbox> {
   const core = await createCore(config, opts);
+  await startProcessServices(core);
   // Loaded here, not at the top: `runbox admin …` and `runbox worker` never pay for the HTTP stack.
   const { buildServer } = await import('./http/server.js');
   const app = await buildServer({

@@ -36,6 +36,28 @@ function portOption(text: string): string {
   return text;
 }
 
+/** The example apps, published as the first admin so a new user can run one at once. */
+async function publishBootstrapExamples(
+  runbox: { services: { apps: import('../services/app-service.js').AppService }; logger: { warn(o: object, m: string): void } },
+  boot: { org: string; user: string },
+): Promise<string[]> {
+  const { publishExamples } = await import('../services/example-apps.js');
+  try {
+    const published = await publishExamples(runbox.services.apps, {
+      userId: boot.user,
+      userKind: 'user',
+      tokenId: 'bootstrap',
+      orgId: boot.org,
+      role: 'admin',
+      personal: true,
+    });
+    return published.map((v) => `${v.manifest.name} ${v.version}`);
+  } catch (err) {
+    runbox.logger.warn({ err }, 'publishing the example apps failed');
+    return [];
+  }
+}
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -53,6 +75,7 @@ export function registerServe(program: Command): void {
       const { bootstrapIfEmpty } = await import('../services/bootstrap.js');
       const runbox = await createRunbox(config);
       const boot = await bootstrapIfEmpty(runbox.store, runbox.admin);
+      const examples = boot ? await publishBootstrapExamples(runbox, boot) : [];
       await runbox.app.listen({ port: config.port, host: config.host });
       onShutdown(() => runbox.close());
       if (boot) {
@@ -69,6 +92,7 @@ export function registerServe(program: Command): void {
             `  Org:         ${boot.org}   User: ${boot.user} (admin)`,
             `  Admin token: ${boot.token}`,
             `  (shown once; also saved to ${file}, readable by you only)`,
+            ...(examples.length > 0 ? [`  Example apps: ${examples.join(', ')}`] : []),
             '',
           ].join('\n') + '\n',
         );
@@ -80,8 +104,9 @@ export function registerServe(program: Command): void {
     .description('Run background workers only, against the configured database.')
     .action(async () => {
       const config = loadConfig(process.env);
-      const { createCore, createJobRunner, createRunWorker } = await main();
+      const { createCore, createJobRunner, createRunWorker, startProcessServices } = await main();
       const core = await createCore(config);
+      await startProcessServices(core);
       // The same workers `serve` runs in-process: runs and jobs.
       const runner = createJobRunner(core);
       const runs = createRunWorker(core);

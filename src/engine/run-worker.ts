@@ -166,7 +166,7 @@ export class RunWorker {
       return ids;
     });
     if (touched.length > 0) {
-      this.deps.signals.work.signal();
+      this.deps.signals.newWork();
       for (const id of touched) this.deps.signals.changed(id);
     }
   }

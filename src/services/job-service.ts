@@ -2,7 +2,6 @@ import { notFound } from '../contract/errors.js';
 import type { JobKind, JobState } from '../contract/job-states.js';
 import type { Sources } from '../domain/sources.js';
 import type { JobPayloads } from '../engine/jobs/job-payloads.js';
-import type { Wakeup } from '../engine/wakeup.js';
 import type { NewJob } from '../store/schema.js';
 import type { Repositories, Store } from '../store/store.js';
 import type { Principal } from './principal.js';
@@ -13,7 +12,8 @@ export class JobService {
   constructor(
     private readonly store: Store,
     private readonly sources: Sources,
-    private readonly wakeup: Wakeup,
+    /** Wakes job runners (here and, on Postgres, in other processes). */
+    private readonly onEnqueued: () => void,
   ) {}
 
   /** Adds a job inside the caller's transaction, so the job exists iff the change committed. */
@@ -46,7 +46,7 @@ export class JobService {
 
   /** Call after the enqueuing transaction committed. */
   wake(): void {
-    this.wakeup.signal();
+    this.onEnqueued();
   }
 
   async status(p: Principal, id: string): Promise<{ state: JobState; message: string }> {

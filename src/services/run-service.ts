@@ -138,7 +138,7 @@ export class RunService {
       if (input.input_dir !== undefined) await this.deps.blobs.deletePrefix(inputPrefix);
       throw err;
     }
-    this.deps.signals.work.signal();
+    this.deps.signals.newWork();
     return toAihubRun(run);
   }
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { RunboxError } from '../contract/errors.js';
 import type { BackendOps } from './backend-ops.js';
 import type { Migration } from './migration.js';
+import type { StoreNotifications } from './notifications.js';
 import type { Database } from './schema.js';
 import { Repositories, type MigrationStatus, type Store, type StoreCapabilities } from './store.js';
 import { RetryableStoreError } from './translating-dialect.js';
@@ -12,6 +13,7 @@ export interface BackendHooks {
   /** Applies pending migrations under the backend's lock; returns the ids applied. */
   migrate(): Promise<number[]>;
   appliedMigrationIds(): Promise<number[]>;
+  notifications?: StoreNotifications;
   close(): Promise<void>;
 }
 
@@ -20,6 +22,7 @@ const MAX_TRANSACTION_ATTEMPTS = 5;
 /** The store over Kysely, shared by both backends. */
 export class KyselyStore extends Repositories implements Store {
   readonly capabilities: StoreCapabilities;
+  readonly notifications: StoreNotifications | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -28,6 +31,7 @@ export class KyselyStore extends Repositories implements Store {
   ) {
     super(db, ops);
     this.capabilities = hooks.capabilities;
+    this.notifications = hooks.notifications;
   }
 
   async transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {

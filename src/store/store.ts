@@ -17,6 +17,7 @@ import { RunRepo } from './repos/run-repo.js';
 import { RunQueueRepo } from './repos/run-queue-repo.js';
 import { RunEventRepo } from './repos/run-event-repo.js';
 import type { BackendOps } from './backend-ops.js';
+import type { StoreNotifications } from './notifications.js';
 
 export interface StoreCapabilities {
   backend: 'sqlite' | 'postgres';
@@ -63,6 +64,8 @@ export interface MigrationStatus {
 
 export interface Store extends Repositories {
   readonly capabilities: StoreCapabilities;
+  /** Cross-process signals, where the backend has them (Postgres); undefined on SQLite. */
+  readonly notifications: StoreNotifications | undefined;
   /** Runs `fn` in one transaction (an immediate one on SQLite), retrying busy/serialisation failures a bounded number of times. */
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
   migrate(): Promise<number[]>;

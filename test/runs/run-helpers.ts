@@ -389,10 +389,17 @@ export function stream(
   token: string,
   path: string,
   onText: (soFar: string) => void = () => undefined,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.get(
-      { host: '127.0.0.1', port, path, agent: false, headers: { authorization: `Bearer ${token}` } },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        agent: false,
+        headers: { authorization: `Bearer ${token}`, ...headers },
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');

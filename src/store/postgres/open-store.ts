@@ -8,6 +8,7 @@ import type { Store } from '../store.js';
 import { RetryableStoreError, TranslatingDialect } from '../translating-dialect.js';
 import { claimJobs } from './claim-jobs.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { PostgresNotifications } from './notifications.js';
 
 const INT8 = 20;
 /** Times and ids are BIGINT; they fit a JS number, so read them as numbers, not strings. */
@@ -40,6 +41,7 @@ export interface PostgresOptions {
   schema?: string | undefined;
   poolSize?: number;
   now?: () => number;
+  onNotificationError?: (err: unknown) => void;
 }
 
 export function openPostgresStore(opts: PostgresOptions): Store {
@@ -60,6 +62,10 @@ export function openPostgresStore(opts: PostgresOptions): Store {
   const db = new Kysely<Database>({
     dialect: new TranslatingDialect(new PostgresDialect({ pool }), translate),
   });
+  // Channels are database-wide: prefixed with the schema, installs sharing a database stay apart.
+  const notifications = new PostgresNotifications(opts.url, pool, `${schema ?? 'public'}_`, (err) =>
+    opts.onNotificationError?.(err),
+  );
 
   const applied = async (client: pg.PoolClient): Promise<AppliedMigration[]> => {
     await client.query(`CREATE TABLE IF NOT EXISTS runbox_migrations (
@@ -114,8 +120,12 @@ export function openPostgresStore(opts: PostgresOptions): Store {
         );
         return res.rows.map((r) => r.id);
       },
+      notifications,
       async close() {
+        await notifications.close();
         await db.destroy();
+        // Kysely ends the pool only if it ran a query itself; `migrate` alone never does.
+        if (!pool.ending) await pool.end();
       },
     },
   );
