@@ -45,7 +45,9 @@ export async function startServer(backend: 'sqlite' | 'postgres', pgUrl?: string
     RUNBOX_LOG_LEVEL: 'warn',
     ...(schema ? { RUNBOX_DATABASE_URL: pgUrl, RUNBOX_DATABASE_SCHEMA: schema } : {}),
   };
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/runbox.js'), 'serve'], {
+  // RUNBOX_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
+  const nodeArgs = (process.env.RUNBOX_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/runbox.js'), 'serve'], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -34,7 +34,8 @@ export class AuthService {
         'The Authorization header must be "Bearer <token>".',
       );
     }
-    const found = await this.store.tokens.findByHash(hashToken(match[1]));
+    const ctx = context?.trim() || undefined;
+    const found = await this.store.tokens.authenticate(hashToken(match[1]), ctx);
     const now = this.clock.now();
     if (
       !found ||
@@ -43,12 +44,9 @@ export class AuthService {
     ) {
       throw new RunboxError('token-not-valid', 'The API token is not valid.');
     }
-    const { user, token } = found;
-    const ctx = context?.trim();
-    const personal = !ctx || ctx === user.id;
-    const orgId = personal ? user.org_id : ctx;
-    const membership = await this.store.users.membership(orgId, user.id);
-    if (!membership) {
+    const { user, token, orgId, role } = found;
+    const personal = ctx === undefined || ctx === user.id;
+    if (role === null) {
       throw new RunboxError(
         'token-not-valid',
         `IB-Context "${ctx}" is not a context this user may act in.`,
@@ -59,7 +57,7 @@ export class AuthService {
       userKind: user.kind,
       tokenId: token.id,
       orgId,
-      role: membership.role,
+      role,
       personal,
     };
   }

@@ -24,14 +24,27 @@ describeEachBackend('store: tokens', (backend) => {
     await seedAcme(store);
   });
 
-  it('finds a token and its user by hash', async () => {
+  it('finds a token, its user and the role in the context org by hash', async () => {
     await store.tokens.create(token('t1', 'alice', { expires_at: T + 86_400_000 }));
-
-    expect(await store.tokens.findByHash('hash-t1')).toEqual({
+    const user = { id: 'alice', org_id: 'acme', kind: 'user', display_name: 'Alice', created_at: T };
+    const found = {
       token: token('t1', 'alice', { expires_at: T + 86_400_000 }),
-      user: { id: 'alice', org_id: 'acme', kind: 'user', display_name: 'Alice', created_at: T },
+      user,
+      orgId: 'acme',
+      role: 'admin',
+    };
+
+    // No context, or the user's own id: the home org.
+    expect(await store.tokens.authenticate('hash-t1', undefined)).toEqual(found);
+    expect(await store.tokens.authenticate('hash-t1', 'alice')).toEqual(found);
+    expect(await store.tokens.authenticate('hash-t1', 'acme')).toEqual(found);
+    // An org the user is not a member of: found, but no role there.
+    expect(await store.tokens.authenticate('hash-t1', 'globex')).toEqual({
+      ...found,
+      orgId: 'globex',
+      role: null,
     });
-    expect(await store.tokens.findByHash('hash-unknown')).toBeUndefined();
+    expect(await store.tokens.authenticate('hash-unknown', undefined)).toBeUndefined();
     expect(await store.tokens.get('t1')).toEqual(
       token('t1', 'alice', { expires_at: T + 86_400_000 }),
     );
@@ -53,7 +66,7 @@ describeEachBackend('store: tokens', (backend) => {
     expect(await store.tokens.revoke('t1', T + 20)).toBe(false);
     expect(await store.tokens.revoke('unknown', T + 20)).toBe(false);
 
-    expect((await store.tokens.findByHash('hash-t1'))?.token.revoked_at).toBe(T + 10);
+    expect((await store.tokens.authenticate('hash-t1', undefined))?.token.revoked_at).toBe(T + 10);
   });
 
   it('refuses a second token with the same hash or id as a conflict', async () => {
@@ -67,7 +80,7 @@ describeEachBackend('store: tokens', (backend) => {
       store.tokens.create(token('t1', 'bob', { token_hash: 'hash-other' })),
       'conflict',
     );
-    expect((await store.tokens.findByHash('hash-t1'))?.user.id).toBe('alice');
+    expect((await store.tokens.authenticate('hash-t1', undefined))?.user.id).toBe('alice');
     expect(await store.tokens.listForUser('bob')).toEqual([]);
   });
 });

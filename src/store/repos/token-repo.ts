@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Database, Token, User } from '../schema.js';
+import { sql, type Kysely } from 'kysely';
+import type { Database, Membership, Token, User } from '../schema.js';
 
 export class TokenRepo {
   constructor(private readonly db: Kysely<Database>) {}
@@ -8,11 +8,35 @@ export class TokenRepo {
     await this.db.insertInto('tokens').values(token).execute();
   }
 
-  /** The token and its user in one indexed read: this runs on every authenticated request. */
-  async findByHash(hash: string): Promise<{ token: Token; user: User } | undefined> {
+  /**
+   * Everything authentication needs, in one indexed read (it runs on every request): the token,
+   * its user, and the user's role in the context org, which is `context` when given and not the
+   * user's own id, else the user's home org. `role` is null when the user is not a member.
+   */
+  async authenticate(
+    hash: string,
+    context: string | undefined,
+  ): Promise<{ token: Token; user: User; orgId: string; role: Membership['role'] | null } | undefined> {
+    const ctx = context ?? null;
     const row = await this.db
       .selectFrom('tokens')
       .innerJoin('users', 'users.id', 'tokens.user_id')
+      .leftJoin('memberships', (join) =>
+        join
+          .onRef('memberships.user_id', '=', 'users.id')
+          .on((eb) =>
+            eb(
+              'memberships.org_id',
+              '=',
+              eb
+                .case()
+                .when(sql<boolean>`CAST(${ctx} AS TEXT) IS NULL OR CAST(${ctx} AS TEXT) = users.id`)
+                .then(eb.ref('users.org_id'))
+                .else(sql<string>`CAST(${ctx} AS TEXT)`)
+                .end(),
+            ),
+          ),
+      )
       .select([
         'tokens.id',
         'tokens.user_id',
@@ -25,11 +49,13 @@ export class TokenRepo {
         'users.kind as user_kind',
         'users.display_name as user_display_name',
         'users.created_at as user_created_at',
+        'memberships.role',
       ])
       .where('tokens.token_hash', '=', hash)
       .executeTakeFirst();
     if (!row) return undefined;
-    const { user_org_id, user_kind, user_display_name, user_created_at, ...token } = row;
+    const { user_org_id, user_kind, user_display_name, user_created_at, role, ...token } = row;
+    const personal = ctx === null || ctx === token.user_id;
     return {
       token,
       user: {
@@ -39,6 +65,8 @@ export class TokenRepo {
         display_name: user_display_name,
         created_at: user_created_at,
       },
+      orgId: personal ? user_org_id : ctx,
+      role: role ?? null,
     };
   }
 

@@ -22,7 +22,7 @@ CREATE TABLE app_versions (
   created_at BIGINT NOT NULL,
   PRIMARY KEY (app_id, version)
 );
-CREATE INDEX app_versions_newest ON app_versions (app_id, created_at);
+CREATE INDEX app_versions_newest ON app_versions (app_id, created_at, version);
 CREATE TABLE runs (
   id TEXT PRIMARY KEY,
   org_id TEXT NOT NULL REFERENCES orgs(id),
