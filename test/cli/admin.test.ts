@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
+import { SQLITE_MIGRATIONS as MIGRATIONS } from '../../src/store/migrations/index.js';
 import { describeEachBackend, freshTarget } from '../helpers/backends.js';
 import { cliProcesses, storeEnv, until, type CliResult } from './process-helpers.js';
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS as POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations/index.js';
-import { MIGRATIONS as SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
+import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from '../../src/store/migrations/index.js';
 import { describeEachBackend, type BackendTarget } from '../helpers/backends.js';
 import { newTarget, openOn, rawQuery } from './store-fixture.js';
 

@@ -7,7 +7,7 @@ import type { Database } from '../schema.js';
 import type { Store } from '../store.js';
 import { RetryableStoreError, TranslatingDialect } from '../translating-dialect.js';
 import { claimJobs } from './claim-jobs.js';
-import { MIGRATIONS } from './migrations/index.js';
+import { POSTGRES_MIGRATIONS as MIGRATIONS } from '../migrations/index.js';
 import { PostgresNotifications } from './notifications.js';
 
 const INT8 = 20;

@@ -13,7 +13,7 @@ import type { Database } from '../schema.js';
 import type { Store } from '../store.js';
 import { RetryableStoreError, TranslatingDialect } from '../translating-dialect.js';
 import { claimJobs } from './claim-jobs.js';
-import { MIGRATIONS } from './migrations/index.js';
+import { SQLITE_MIGRATIONS as MIGRATIONS } from '../migrations/index.js';
 
 /** Every write transaction takes the write lock up front, so it never fails half-way on SQLITE_BUSY. */
 class ImmediateSqliteDriver extends SqliteDriver {
