@@ -8,7 +8,7 @@
 import { cpus, freemem, totalmem, type as osType, release } from 'node:os';
 import { cancelLatency } from './scenarios/cancel.js';
 import { dispatchLatency } from './scenarios/dispatch.js';
-import { cpuSeconds, idleCpu, rssMb } from './scenarios/process-stats.js';
+import { idleCpu, idleQueries, rssMb } from './scenarios/process-stats.js';
 import { seedRuns } from './scenarios/seed-runs.js';
 import { load } from './scenarios/status-rps.js';
 import { throughput } from './scenarios/throughput.js';
@@ -40,7 +40,7 @@ console.log(`  rounds: ${ROUNDS} (figures are medians), load windows: ${SECONDS}
 
 for (const backend of backends) {
   const tp: number[] = [], cr: number[] = [], d50: number[] = [], d99: number[] = [], rps: number[] = [];
-  const c50: number[] = [], c99: number[] = [], idle: number[] = [], rssIdle: number[] = [], rssLoad: number[] = [];
+  const c50: number[] = [], c99: number[] = [], idle: number[] = [], idleQ: number[] = [], rssIdle: number[] = [], rssLoad: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const s = await startServer(backend, PG_URL);
     try {
@@ -48,7 +48,9 @@ for (const backend of backends) {
       const waitBatch = await setUp(s, { 'wait.txt': 'x' });
       await createRun(s, batchId);
       await sleep(500);
-      idle.push(await idleCpu(s.pid, 5));
+      const [cpu, q] = await Promise.all([idleCpu(s.pid, 5), idleQueries(s.url, 5)]);
+      idle.push(cpu);
+      idleQ.push(q);
       rssIdle.push(rssMb(s.pid));
       let peak = 0;
       const sampler = setInterval(() => (peak = Math.max(peak, rssMb(s.pid))), 200);
@@ -77,6 +79,7 @@ for (const backend of backends) {
   report(backend, 'GET run status, 64 connections (req/s)', fmt(median(rps)));
   report(backend, 'cancel → abort reaches app code: p50 / p99 (ms)', `${fmt(median(c50), 1)} / ${fmt(median(c99), 1)}`);
   report(backend, 'idle server CPU (% of one core)', fmt(median(idle), 2));
+  report(backend, 'idle server database statements per second', fmt(median(idleQ), 1));
   report(backend, 'resident memory idle / peak under load (MiB)', `${fmt(median(rssIdle))} / ${fmt(median(rssLoad))}`);
 
   if (LIST_RUNS > 0) {
@@ -91,7 +94,6 @@ for (const backend of backends) {
       }
       report(backend, `list runs, ${fmt(LIST_RUNS)} stored, first page: p99 (ms)`, fmt(median(first), 1));
       report(backend, `list runs, ${fmt(LIST_RUNS)} stored, status filter: p99 (ms)`, fmt(median(byStatus), 1));
-      void cpuSeconds;
     } finally {
       await s.stop();
     }

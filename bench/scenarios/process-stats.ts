@@ -19,3 +19,17 @@ export async function idleCpu(pid: number, seconds: number): Promise<number> {
   await sleep(seconds * 1000);
   return ((cpuSeconds(pid) - before) / seconds) * 100;
 }
+
+/** The server's own count of database statements, from /metrics. */
+export async function queryCount(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const m = /^runbox_db_queries_total (\d+)/m.exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
+/** Database statements a second of an idle server, over `seconds`. */
+export async function idleQueries(url: string, seconds: number): Promise<number> {
+  const before = await queryCount(url);
+  await sleep(seconds * 1000);
+  return ((await queryCount(url)) - before) / seconds;
+}

@@ -38,6 +38,16 @@ export function installMetrics(
     },
   });
 
+  new Counter({
+    name: 'runbox_db_queries_total',
+    help: 'Statements this process sent to the database.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(deps.store.queryCount());
+    },
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     requests.inc({ method: request.method, route, status: reply.statusCode });

@@ -5,7 +5,7 @@ import type { Migration } from './migration.js';
 import type { StoreNotifications } from './notifications.js';
 import type { Database } from './schema.js';
 import { Repositories, type MigrationStatus, type Store, type StoreCapabilities } from './store.js';
-import { RetryableStoreError } from './translating-dialect.js';
+import { RetryableStoreError, type QueryStats } from './translating-dialect.js';
 
 export interface BackendHooks {
   capabilities: StoreCapabilities;
@@ -13,6 +13,7 @@ export interface BackendHooks {
   /** Applies pending migrations under the backend's lock; returns the ids applied. */
   migrate(): Promise<number[]>;
   appliedMigrationIds(): Promise<number[]>;
+  queryStats: QueryStats;
   notifications?: StoreNotifications;
   close(): Promise<void>;
 }
@@ -63,6 +64,10 @@ export class KyselyStore extends Repositories implements Store {
         this.hooks.migrations.every((m) => applied.includes(m.id)) &&
         applied.every((id) => this.hooks.migrations.some((m) => m.id === id)),
     };
+  }
+
+  queryCount(): number {
+    return this.hooks.queryStats.queries;
   }
 
   async ping(): Promise<void> {

@@ -70,6 +70,8 @@ export interface Store extends Repositories {
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
   migrate(): Promise<number[]>;
   migrationStatus(): Promise<MigrationStatus>;
+  /** Statements sent to the database by this process so far. */
+  queryCount(): number;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -18,6 +18,11 @@ import type {
 
 export type ErrorTranslator = (err: unknown) => unknown;
 
+/** Counts statements sent to the database (exposed as a metric). */
+export interface QueryStats {
+  queries: number;
+}
+
 /** A failure worth retrying the whole transaction for (SQLite busy, Postgres serialisation). */
 export class RetryableStoreError extends Error {
   constructor(message: string, options: { cause: unknown }) {
@@ -30,9 +35,11 @@ class TranslatingConnection implements DatabaseConnection {
   constructor(
     readonly inner: DatabaseConnection,
     private readonly translate: ErrorTranslator,
+    private readonly stats: QueryStats,
   ) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    this.stats.queries++;
     try {
       return await this.inner.executeQuery<R>(query);
     } catch (err) {
@@ -49,6 +56,7 @@ class TranslatingDriver implements Driver {
   constructor(
     private readonly inner: Driver,
     private readonly translate: ErrorTranslator,
+    private readonly stats: QueryStats,
   ) {}
 
   private unwrap(c: DatabaseConnection): DatabaseConnection {
@@ -59,7 +67,7 @@ class TranslatingDriver implements Driver {
     return this.inner.init();
   }
   async acquireConnection() {
-    return new TranslatingConnection(await this.inner.acquireConnection(), this.translate);
+    return new TranslatingConnection(await this.inner.acquireConnection(), this.translate, this.stats);
   }
   async beginTransaction(c: DatabaseConnection, settings: TransactionSettings) {
     try {
@@ -87,13 +95,15 @@ class TranslatingDriver implements Driver {
 }
 
 export class TranslatingDialect implements Dialect {
+  readonly stats: QueryStats = { queries: 0 };
+
   constructor(
     private readonly inner: Dialect,
     private readonly translate: ErrorTranslator,
   ) {}
 
   createDriver(): Driver {
-    return new TranslatingDriver(this.inner.createDriver(), this.translate);
+    return new TranslatingDriver(this.inner.createDriver(), this.translate, this.stats);
   }
   createQueryCompiler(): QueryCompiler {
     return this.inner.createQueryCompiler();

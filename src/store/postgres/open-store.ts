@@ -59,9 +59,8 @@ export function openPostgresStore(opts: PostgresOptions): Store {
     // which left that client, and a migration run on it, on `public`.)
     ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
   });
-  const db = new Kysely<Database>({
-    dialect: new TranslatingDialect(new PostgresDialect({ pool }), translate),
-  });
+  const dialect = new TranslatingDialect(new PostgresDialect({ pool }), translate);
+  const db = new Kysely<Database>({ dialect });
   // Channels are database-wide: prefixed with the schema, installs sharing a database stay apart.
   const notifications = new PostgresNotifications(opts.url, pool, `${schema ?? 'public'}_`, (err) =>
     opts.onNotificationError?.(err),
@@ -110,6 +109,7 @@ export function openPostgresStore(opts: PostgresOptions): Store {
         }
       },
       // Read-only: a status check must not create tables (or race a migration doing so).
+      queryStats: dialect.stats,
       async appliedMigrationIds() {
         const found = await pool.query<{ t: string | null }>(
           `SELECT to_regclass('runbox_migrations') AS t`,

@@ -81,9 +81,8 @@ export function openSqliteStore(file: string, now: () => number = Date.now): Sto
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
 
-  const db = new Kysely<Database>({
-    dialect: new TranslatingDialect(new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }), translate),
-  });
+  const dialect = new TranslatingDialect(new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }), translate);
+  const db = new Kysely<Database>({ dialect });
 
   const applied = (): AppliedMigration[] => {
     sqlite.exec(MIGRATIONS_TABLE);
@@ -114,6 +113,7 @@ export function openSqliteStore(file: string, now: () => number = Date.now): Sto
         });
         return run.immediate();
       },
+      queryStats: dialect.stats,
       async appliedMigrationIds() {
         return applied().map((r) => r.id);
       },
