@@ -114,7 +114,14 @@ export class RunWorker {
       .catch(() => undefined);
     const done = this.deps.executor
       .execute(claim, controller.signal)
-      .catch((err: unknown) => this.deps.log.error({ err, runId: run.id }, 'run execution failed'))
+      .catch(async (err: unknown) => {
+        // The engine itself failed (e.g. the database): give the run back rather than keep
+        // heartbeating a lease nobody works on. It counts as a lost lease, so it cannot loop.
+        this.deps.log.error({ err, runId: run.id }, 'run execution failed; handing the run back');
+        await this.handBack([claim], 'The worker hit an internal error; the run was put back in the queue.').catch(
+          (e: unknown) => this.deps.log.error({ err: e, runId: run.id }, 'handing a run back failed'),
+        );
+      })
       .finally(() => {
         unlisten();
         this.active.delete(run.id);
@@ -187,26 +194,41 @@ export class RunWorker {
       new Promise<boolean>((r) => (timer = setTimeout(() => r(true), this.o.shutdownMs))),
     ]);
     clearTimeout(timer);
-    if (timedOut) await this.handBack();
+    if (timedOut) {
+      await this.handBack(
+        [...this.active.values()].map((a) => a.claim),
+        'The worker shut down; the run was put back in the queue.',
+        false,
+      );
+      for (const a of this.active.values()) a.controller.abort();
+    }
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.deps.writer.drain();
   }
 
-  private async handBack(): Promise<void> {
+  /** Ends these leases and puts their runs back in the queue (or fails them after too many losses). */
+  private async handBack(claims: ClaimedRun[], msg: string, countsAsLoss = true): Promise<void> {
     const { store, clock } = this.deps;
     const now = clock.now();
-    const claims = [...this.active.values()].map((a) => a.claim);
     await store.transaction(async (tx) => {
       for (const { run, token } of claims) {
         if (!(await tx.runQueue.release(run.id, token))) continue;
-        const msg = 'The worker shut down; the run was put back in the queue.';
-        if (await tx.runs.transition(run.id, ['running'], 'queued', { msg })) {
-          await tx.runQueue.enqueue(run.id, run.org_id, now);
-          await tx.runEvents.append([statusEvent(run.id, now, 'queued', msg)]);
-        }
+        const current = await tx.runs.getById(run.id);
+        if (!current || (current.state !== 'running' && current.state !== 'cancelling')) continue;
+        const lost = current.lost_leases + (countsAsLoss ? 1 : 0);
+        const giveUp = current.state === 'cancelling' || lost >= this.o.maxLostLeases;
+        const to = current.state === 'cancelling' ? 'cancelled' : giveUp ? 'failed' : 'queued';
+        const why = to === 'queued' ? msg : to === 'cancelled' ? 'The run was cancelled.' : `${msg} Giving up after ${lost} tries.`;
+        await tx.runs.transition(run.id, [current.state], to, {
+          msg: why,
+          lost_leases: lost,
+          ...(to === 'queued' ? {} : { finished_at: now }),
+        });
+        if (to === 'queued') await tx.runQueue.enqueue(run.id, run.org_id, now);
+        await tx.runEvents.append([statusEvent(run.id, now, to, why)]);
       }
     });
-    for (const a of this.active.values()) a.controller.abort();
+    this.deps.signals.newWork();
   }
 }
