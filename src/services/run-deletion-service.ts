@@ -1,3 +1,4 @@
+import { notFound } from '../contract/errors.js';
 import type { Sources } from '../domain/sources.js';
 import type { Store } from '../store/store.js';
 import type { JobService } from './job-service.js';
@@ -34,9 +35,10 @@ export class RunDeletionService {
   async delete(p: Principal, id: string, f: DeleteRunFlags): Promise<DeleteRunResult> {
     const now = this.sources.clock.now();
     const jobId = await this.store.transaction(async (tx) => {
+      // Only `tx` inside the transaction: on SQLite the root store waits for it (deadlock).
       const run = await tx.runs.get(p.orgId, id);
-      this.runs.assertMayDelete(p, run ?? (await this.runs.getRow(p, id)));
-      if (!run) return null;
+      if (!run) throw notFound(`Run ${id}`);
+      this.runs.assertMayDelete(p, run);
       let batchId: number | null = null;
       if (f.delete_input && run.batch_id !== null && (await tx.batches.get(run.org_id, run.batch_id))) {
         await tx.batches.markDeleted(run.batch_id, now);

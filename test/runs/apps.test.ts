@@ -6,19 +6,9 @@
 import { afterEach, expect, it } from 'vitest';
 import { describeEachBackend } from '../helpers/backends.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import {
-  commandApp,
-  createBatch,
-  expectError,
-  nodeApp,
-  NODE_APP_SOURCE,
-  publish,
-  publishOk,
-  startRunOk,
-  tarGz,
-  writeApp,
-  zip,
-} from './run-helpers.js';
+import { createBatch, expectError, publish, publishOk, startRunOk } from './run-helpers.js';
+import { commandApp, NODE_APP_SOURCE, nodeApp, writeApp } from './test-apps.js';
+import { tarGz, zip } from './archives.js';
 
 const MANIFEST = { name: 'bad', version: '1.0.0', runtime: 'node', entry: 'index.mjs' };
 const ENTRY = { name: 'index.mjs', data: NODE_APP_SOURCE };
@@ -27,11 +17,16 @@ describeEachBackend('apps', (backend) => {
   let h: Harness;
   afterEach(async () => h?.close());
 
+  /** No app listed and no package stored: a refused publish (or a deleted app) left nothing. */
+  async function expectNoApps() {
+    expect(await appList()).toEqual([]);
+    expect(await h.runbox.blobs.list('apps')).toEqual([]);
+  }
+
   async function appList(token = h.tokens.alice) {
     const res = await h.as(token, { method: 'GET', url: '/api/v2/apps' });
     expect(res.statusCode).toBe(200);
-    return res.json<{ apps: { id: string; name: string; latest_version: string | null }[] }>()
-      .apps;
+    return res.json<{ apps: { id: string; name: string; latest_version: string | null }[] }>().apps;
   }
 
   it('publishes versions, refuses a republished one, and lists, gets and versions them', async () => {
@@ -65,8 +60,9 @@ describeEachBackend('apps', (backend) => {
       method: 'GET',
       url: `/api/v2/apps/${v1.app_id}/versions`,
     });
-    expect(versions.json<{ versions: { version: string }[] }>().versions.map((v) => v.version))
-      .toEqual(['1.1.0', '1.0.0']);
+    expect(
+      versions.json<{ versions: { version: string }[] }>().versions.map((v) => v.version),
+    ).toEqual(['1.1.0', '1.0.0']);
 
     // Another org sees none of it.
     expect(await appList(h.tokens.eve)).toEqual([]);
@@ -97,6 +93,8 @@ describeEachBackend('apps', (backend) => {
     const del = await h.as(h.tokens.alice, { method: 'DELETE', url: `/api/v2/apps/${app_id}` });
     expect(del.statusCode).toBe(204);
     expect(await appList()).toEqual([]);
+    // Its stored packages are gone too.
+    expect(await h.runbox.blobs.list(`apps/${app_id}`)).toEqual([]);
     const gone = await h.as(h.tokens.alice, { method: 'GET', url: `/api/v2/apps/${app_id}` });
     expectError(gone, 404, 'record-not-found');
     // The name is free again.
@@ -125,15 +123,19 @@ describeEachBackend('apps', (backend) => {
       tarGz([{ name: 'runbox.app.json', data: '{ "name": ' }, ENTRY]),
     );
     expect(expectError(notJson, 400, 'invalid-input')).toMatch(/runbox\.app\.json.*JSON/);
-    expect(await appList()).toEqual([]);
+    await expectNoApps();
   });
 
   it('refuses packages without their entry, without a manifest, or that are not archives', async () => {
     h = await startHarness(backend);
-    const noEntry = await publish(h, h.tokens.alice, tarGz([
-      { name: 'runbox.app.json', data: JSON.stringify({ ...MANIFEST, entry: 'main.mjs' }) },
-      ENTRY,
-    ]));
+    const noEntry = await publish(
+      h,
+      h.tokens.alice,
+      tarGz([
+        { name: 'runbox.app.json', data: JSON.stringify({ ...MANIFEST, entry: 'main.mjs' }) },
+        ENTRY,
+      ]),
+    );
     expect(expectError(noEntry, 400, 'invalid-input')).toMatch(/entry "main\.mjs"/);
 
     const notExecutable = writeApp(
@@ -156,14 +158,17 @@ describeEachBackend('apps', (backend) => {
       tarGz([{ name: 'runbox.app.json', data: JSON.stringify(MANIFEST) }, ENTRY]).subarray(0, 40),
     );
     expectError(truncated, 400, 'invalid-input');
-    expect(await appList()).toEqual([]);
+    await expectNoApps();
   });
 
   it('refuses archives that would write outside the package', async () => {
     h = await startHarness(backend);
     const manifest = { name: 'runbox.app.json', data: JSON.stringify(MANIFEST) };
     const cases: [Buffer, RegExp][] = [
-      [tarGz([manifest, ENTRY, { name: '../escape.txt', data: 'x' }]), /"\.\.\/escape\.txt".*unsafe/],
+      [
+        tarGz([manifest, ENTRY, { name: '../escape.txt', data: 'x' }]),
+        /"\.\.\/escape\.txt".*unsafe/,
+      ],
       [tarGz([manifest, ENTRY, { name: 'lib/../../escape.txt', data: 'x' }]), /unsafe/],
       [tarGz([manifest, ENTRY, { name: '/etc/escape.txt', data: 'x' }]), /unsafe/],
       [
@@ -174,13 +179,27 @@ describeEachBackend('apps', (backend) => {
         tarGz([manifest, ENTRY, { name: 'lib/up', type: 'symlink', linkname: '../../x' }]),
         /"lib\/up".*links outside/,
       ],
-      [zip([{ name: 'runbox.app.json', data: manifest.data }, { name: '../zip-escape.txt', data: 'x' }]), /zip-escape/],
+      [
+        zip([
+          { name: 'runbox.app.json', data: manifest.data },
+          { name: '../zip-escape.txt', data: 'x' },
+        ]),
+        /zip-escape/,
+      ],
+      [
+        zip([
+          { name: 'runbox.app.json', data: manifest.data },
+          ENTRY,
+          { name: 'passwd', data: '/etc/passwd', mode: 0o120777 },
+        ]),
+        /"passwd".*symbolic link/,
+      ],
     ];
     for (const [archive, named] of cases) {
       const res = await publish(h, h.tokens.alice, archive);
       expect(expectError(res, 400, 'invalid-input')).toMatch(named);
     }
-    expect(await appList()).toEqual([]);
+    await expectNoApps();
   });
 
   it('publishes a zip package as well as a tar.gz, and an inside symlink is fine', async () => {
@@ -188,7 +207,10 @@ describeEachBackend('apps', (backend) => {
     const fromZip = await publishOk(
       h,
       h.tokens.alice,
-      zip([{ name: 'runbox.app.json', data: JSON.stringify({ ...MANIFEST, name: 'zipped' }) }, ENTRY]),
+      zip([
+        { name: 'runbox.app.json', data: JSON.stringify({ ...MANIFEST, name: 'zipped' }) },
+        ENTRY,
+      ]),
     );
     expect(fromZip.manifest).toMatchObject({ name: 'zipped' });
     const linked = await publishOk(

@@ -13,14 +13,15 @@ import {
   getLogs,
   getRun,
   listRuns,
-  nodeApp,
+  matching,
   publishOk,
   results,
   startRunOk,
+  type RunObject,
   waitForLog,
   waitForRun,
-  type RunObject,
 } from './run-helpers.js';
+import { nodeApp } from './test-apps.js';
 
 describeEachBackend('cancel and timeout', (backend) => {
   let h: Harness;
@@ -43,7 +44,9 @@ describeEachBackend('cancel and timeout', (backend) => {
     expect(cancelled).toMatchObject({ id: run.id, status: 'CANCELLED' });
     expect(cancelled.finish_timestamp).toBeGreaterThanOrEqual(run.start_timestamp);
     expect((await getRun(h, h.tokens.alice, run.id)).json()).toEqual(cancelled);
-    expect(await getLogs(h, h.tokens.alice, run.id)).toMatch(/\[status\] cancelled: Cancelled by bob/);
+    expect(await getLogs(h, h.tokens.alice, run.id)).toMatch(
+      /\[status\] cancelled: Cancelled by bob/,
+    );
 
     const again = await cancel(h.tokens.alice, run.id);
     expect(expectError(again, 409, 'conflict')).toMatch(/already ended/);
@@ -116,7 +119,10 @@ describeEachBackend('cancel and timeout', (backend) => {
     expect(done.msg).toMatch(/timed out/);
     const files = (await results(h, h.tokens.alice, run.id)).files;
     const hang = files.find((f) => f.original_file_name === 'hang.txt')!;
-    expect(hang.documents[0]!.fields[0]).toMatchObject({ value: 'ERROR', error_msg: 'The file timed out.' });
+    expect(hang.documents[0]!.fields[0]).toMatchObject({
+      value: 'ERROR',
+      error_msg: 'The file timed out.',
+    });
     const ok = files.find((f) => f.original_file_name === 'ok.txt')!;
     expect(ok.documents[0]!.fields[0]).toMatchObject({ field_name: 'word_count', value: '2' });
     const log = await getLogs(h, h.tokens.alice, run.id);
@@ -131,10 +137,17 @@ describeEachBackend('cancel and timeout', (backend) => {
 
   it('the manifest timeout applies when the run names none', async () => {
     h = await startHarness(backend, { RUNBOX_CANCEL_GRACE_MS: '100' });
-    const { app_id } = await publishOk(h, h.tokens.alice, nodeApp('quick', '1.0.0', { timeout_seconds: 1 }));
+    const { app_id } = await publishOk(
+      h,
+      h.tokens.alice,
+      nodeApp('quick', '1.0.0', { timeout_seconds: 1 }),
+    );
     const batch = await createBatch(h, h.tokens.alice, { 'hang.txt': 'x' });
     const run = await startRunOk(h, h.tokens.alice, { app_id, batch_id: batch });
     const done = await waitForRun(h, h.tokens.alice, run.id);
-    expect(done).toMatchObject({ status: 'FAILED', msg: expect.stringMatching(/timed out after 1 s/) });
+    expect(done).toMatchObject({
+      status: 'FAILED',
+      msg: matching(/timed out after 1 s/),
+    });
   });
 });

@@ -8,11 +8,10 @@ import { afterEach, expect, it } from 'vitest';
 import { describeEachBackend } from '../helpers/backends.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import {
-  commandApp,
   createBatch,
   fieldValues,
   getLogs,
-  nodeApp,
+  matching,
   publishExampleApps,
   publishOk,
   results,
@@ -20,6 +19,7 @@ import {
   startRunOk,
   waitForRun,
 } from './run-helpers.js';
+import { commandApp, nodeApp } from './test-apps.js';
 
 const SAMPLES = ['invoice-1001.txt', 'invoice-1002.csv', 'invoice-1003.pdf'];
 
@@ -41,14 +41,23 @@ describeEachBackend('run lifecycle', (backend) => {
       batch_id: batch,
       settings: { keys: { custom: { currency: 'CHF' } } },
     });
-    expect(started).toMatchObject({ status: 'RUNNING', batch_id: batch, app_id: apps['invoice-extractor'] });
+    expect(started).toMatchObject({
+      status: 'RUNNING',
+      batch_id: batch,
+      app_id: apps['invoice-extractor'],
+    });
     const done = await waitForRun(h, h.tokens.alice, started.id);
     expect(done.status, done.msg ?? '').toBe('COMPLETE');
     expect(done.msg).toMatch(/3 files/);
     expect(done.finish_timestamp).toBeGreaterThanOrEqual(done.start_timestamp);
 
     const res = await results(h, h.tokens.alice, started.id);
-    expect(res).toMatchObject({ id: started.id, status: 'COMPLETE', batch_id: String(batch), has_more: false });
+    expect(res).toMatchObject({
+      id: started.id,
+      status: 'COMPLETE',
+      batch_id: String(batch),
+      has_more: false,
+    });
     expect(res.keys.custom).toEqual({ currency: 'CHF' });
     expect(res.files.map((f) => f.original_file_name)).toEqual(SAMPLES);
     const byFile = Object.fromEntries(
@@ -79,12 +88,22 @@ describeEachBackend('run lifecycle', (backend) => {
     expect(doc).toMatchObject({ class_name: 'Invoice', page_numbers: [1] });
     // Without the flag there are no confidences; with it every field has one.
     expect(doc.fields.every((f) => f.confidence === undefined)).toBe(true);
-    const withScores = await results(h, h.tokens.alice, started.id, '?include_confidence_scores=true');
+    const withScores = await results(
+      h,
+      h.tokens.alice,
+      started.id,
+      '?include_confidence_scores=true',
+    );
     const scored = withScores.files[0]!.documents[0]!.fields;
-    expect(scored.find((f) => f.field_name === 'invoice_number')?.confidence).toEqual({ model: 0.98, ocr: null });
+    expect(scored.find((f) => f.field_name === 'invoice_number')?.confidence).toEqual({
+      model: 0.98,
+      ocr: null,
+    });
     expect(scored.every((f) => typeof f.confidence?.model === 'number')).toBe(true);
 
-    expect(await getLogs(h, h.tokens.alice, started.id)).toMatch(/read \d+ lines of text from invoice-1002\.csv/);
+    expect(await getLogs(h, h.tokens.alice, started.id)).toMatch(
+      /read \d+ lines of text from invoice-1002\.csv/,
+    );
   });
 
   it('the text-stats command app counts lines, words and bytes, logging from stderr', async () => {
@@ -125,7 +144,9 @@ describeEachBackend('run lifecycle', (backend) => {
       ['file_name', 'ERROR'],
     ]);
     for (const f of fields) expect(f.error_msg).toContain('boom in throw.txt');
-    expect(await getLogs(h, h.tokens.alice, run.id)).toMatch(/\[file\] throw\.txt: failed \(.*boom/);
+    expect(await getLogs(h, h.tokens.alice, run.id)).toMatch(
+      /\[file\] throw\.txt: failed \(.*boom/,
+    );
   });
 
   it('a run whose files all fail is FAILED, each file saying why', async () => {
@@ -141,8 +162,8 @@ describeEachBackend('run lifecycle', (backend) => {
       f.documents[0]!.fields[0]!.error_msg,
     ]);
     expect(Object.fromEntries(errors)).toEqual({
-      'throw.txt': expect.stringContaining('boom in throw.txt'),
-      'exit.txt': expect.stringMatching(/process exited \(code 3\)/),
+      'throw.txt': matching(/boom in throw\.txt/),
+      'exit.txt': matching(/process exited \(code 3\)/),
     });
     // The app's process died with exit.txt; a later run of the same app still works.
     const again = await createBatch(h, h.tokens.alice, { 'fine.txt': 'x y' });

@@ -7,18 +7,20 @@ import { afterEach, expect, it } from 'vitest';
 import { describeEachBackend } from '../helpers/backends.js';
 import { startHarness, waitForJob, type Harness } from '../helpers/harness.js';
 import {
+  ANY_STRING,
   createBatch,
   expectError,
   getLogs,
   getRun,
   listRuns,
-  nodeApp,
+  matching,
   publishOk,
   results,
   startRunOk,
   waitForRun,
   writeFolder,
 } from './run-helpers.js';
+import { nodeApp } from './test-apps.js';
 
 interface DeleteBody {
   delete_input_dir_job_id: string | null;
@@ -28,15 +30,21 @@ interface DeleteBody {
 
 describeEachBackend('run deletion', (backend) => {
   let h: Harness;
-  afterEach(async () => h?.close());
+  afterEach(async () => {
+    appId = undefined;
+    await h?.close();
+  });
 
   const del = (token: string, id: string, query = '') =>
     h.as(token, { method: 'DELETE', url: `/api/v2/apps/runs/${id}${query}` });
-  const getBatch = (id: number) => h.as(h.tokens.alice, { method: 'GET', url: `/api/v2/batches/${id}` });
+  const getBatch = (id: number) =>
+    h.as(h.tokens.alice, { method: 'GET', url: `/api/v2/batches/${id}` });
 
+  let appId: string | undefined;
   /** A finished run of `token`'s over a new batch; the app logs a line for `log.txt`. */
   async function finishedRun(token: string) {
-    const { app_id } = await publishOk(h, h.tokens.alice, nodeApp());
+    appId ??= (await publishOk(h, h.tokens.alice, nodeApp())).app_id;
+    const app_id = appId;
     const batch = await createBatch(h, token, { 'log.txt': 'a b c' });
     const run = await startRunOk(h, token, { app_id, batch_id: batch });
     expect((await waitForRun(h, token, run.id)).status).toBe('COMPLETE');
@@ -74,7 +82,9 @@ describeEachBackend('run deletion', (backend) => {
     h = await startHarness(backend);
     const alices = await finishedRun(h.tokens.alice);
     const refused = await del(h.tokens.bob, alices.run.id);
-    expect(expectError(refused, 403, 'permission-denied')).toMatch(/started the run or an org admin/);
+    expect(expectError(refused, 403, 'permission-denied')).toMatch(
+      /started the run or an org admin/,
+    );
     expect((await getRun(h, h.tokens.alice, alices.run.id)).statusCode).toBe(200);
     expect((await getBatch(alices.batch)).statusCode).toBe(200);
 
@@ -92,21 +102,30 @@ describeEachBackend('run deletion', (backend) => {
     expect(res.statusCode).toBe(202);
     const body = res.json<DeleteBody>();
     expect(body).toEqual({
-      delete_input_dir_job_id: expect.any(String),
-      delete_output_dir_job_id: expect.any(String),
-      delete_log_dir_job_id: expect.any(String),
+      delete_input_dir_job_id: ANY_STRING,
+      delete_output_dir_job_id: ANY_STRING,
+      delete_log_dir_job_id: ANY_STRING,
     });
     // The batch is gone at once, the rest once the jobs are done.
     expectError(await getBatch(batch), 404, 'record-not-found');
     await jobsDone(h.tokens.alice, body);
     expectError(await getRun(h, h.tokens.alice, run.id), 404, 'record-not-found');
-    const gone = await h.as(h.tokens.alice, { method: 'GET', url: `/api/v2/apps/runs/${run.id}/results` });
+    const gone = await h.as(h.tokens.alice, {
+      method: 'GET',
+      url: `/api/v2/apps/runs/${run.id}/results`,
+    });
     expectError(gone, 404, 'record-not-found');
     expect(await listRuns(h, h.tokens.alice)).toEqual([]);
     // The job ids stay answerable after the run is gone.
-    const job = await h.as(h.tokens.alice, { method: 'GET', url: `/api/v2/jobs/${body.delete_log_dir_job_id}` });
+    const job = await h.as(h.tokens.alice, {
+      method: 'GET',
+      url: `/api/v2/jobs/${body.delete_log_dir_job_id}`,
+    });
     expect(job.statusCode).toBe(200);
-    expect(job.json()).toMatchObject({ state: 'COMPLETE', message: expect.stringContaining('run record') });
+    expect(job.json()).toMatchObject({
+      state: 'COMPLETE',
+      message: matching(/run record/),
+    });
     // Deleting it again: it no longer exists.
     expectError(await del(h.tokens.alice, run.id), 404, 'record-not-found');
   });
@@ -121,14 +140,22 @@ describeEachBackend('run deletion', (backend) => {
     expect(res.statusCode).toBe(202);
     const body = res.json<DeleteBody>();
     expect(body.delete_input_dir_job_id).toBeNull();
-    expect(body.delete_output_dir_job_id).toEqual(expect.any(String));
-    expect(body.delete_log_dir_job_id).toEqual(expect.any(String));
+    expect(body.delete_output_dir_job_id).toEqual(ANY_STRING);
+    expect(body.delete_log_dir_job_id).toEqual(ANY_STRING);
     await jobsDone(h.tokens.alice, body);
 
     expect((await getBatch(batch)).statusCode).toBe(200);
-    const files = await h.as(h.tokens.alice, { method: 'GET', url: `/api/v2/batches/${batch}/files` });
-    expect(files.json<{ nodes: { name: string }[] }>().nodes.map((n) => n.name)).toEqual(['log.txt']);
-    expect((await getRun(h, h.tokens.alice, run.id)).json()).toMatchObject({ id: run.id, status: 'COMPLETE' });
+    const files = await h.as(h.tokens.alice, {
+      method: 'GET',
+      url: `/api/v2/batches/${batch}/files`,
+    });
+    expect(files.json<{ nodes: { name: string }[] }>().nodes.map((n) => n.name)).toEqual([
+      'log.txt',
+    ]);
+    expect((await getRun(h, h.tokens.alice, run.id)).json()).toMatchObject({
+      id: run.id,
+      status: 'COMPLETE',
+    });
     expect(await results(h, h.tokens.alice, run.id)).toEqual(before);
     const log = await getLogs(h, h.tokens.alice, run.id);
     expect(log).not.toContain('line 1 of log.txt');
@@ -145,14 +172,16 @@ describeEachBackend('run deletion', (backend) => {
     );
     const body = res.json<DeleteBody>();
     expect(body).toEqual({
-      delete_input_dir_job_id: expect.any(String),
+      delete_input_dir_job_id: ANY_STRING,
       delete_output_dir_job_id: null,
       delete_log_dir_job_id: null,
     });
     await jobsDone(h.tokens.alice, body);
     expectError(await getBatch(batch), 404, 'record-not-found');
     expect((await getRun(h, h.tokens.alice, run.id)).statusCode).toBe(200);
-    expect((await results(h, h.tokens.alice, run.id)).files[0]!.documents[0]!.fields[0]!.value).toBe('3');
+    expect(
+      (await results(h, h.tokens.alice, run.id)).files[0]!.documents[0]!.fields[0]!.value,
+    ).toBe('3');
     expect(await getLogs(h, h.tokens.alice, run.id)).toContain('line 1 of log.txt');
 
     const nothing = await del(
@@ -193,7 +222,7 @@ describeEachBackend('run deletion', (backend) => {
     ]) {
       const file = await h.as(h.tokens.alice, {
         method: 'GET',
-        url: `/api/v2/files/${encodeURI(`${folder}/${name}`)}`,
+        url: `/api/v2/files/${encodeURI(`${folder}/${name}`)}?expect-node-type=file`,
       });
       expect([file.statusCode, file.body]).toEqual([200, content]);
     }

@@ -1,19 +1,17 @@
 /**
- * Shared by the runs suites: packing and publishing apps, small test apps whose behaviour
- * depends on the input file's name, batches with files, starting runs and waiting for them,
- * hand-built archives (tar.gz and zip) for the refusals, and streaming over a real socket.
+ * Shared by the runs suites: packing and publishing apps, batches with files, starting runs and
+ * waiting for them, reading what a user reads, and streaming over a real socket. Test apps are
+ * in test-apps.ts, hand-built archives in archives.ts.
  */
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32, gzipSync } from 'node:zlib';
 import type { LightMyRequestResponse } from 'fastify';
 import * as tar from 'tar';
 import { expect } from 'vitest';
 import { EXAMPLES_DIR, publishExamples } from '../../src/services/example-apps.js';
 import { waitFor, type Harness } from '../helpers/harness.js';
+import { discardTestApp } from './test-apps.js';
 
 export const OCTET = { 'content-type': 'application/octet-stream' } as const;
 export const TERMINAL = ['COMPLETE', 'FAILED', 'CANCELLED'] as const;
@@ -54,9 +52,6 @@ export interface ResultsBody {
   has_more: boolean;
 }
 
-/** A fresh temp folder (removed with the OS temp dir; tiny). */
-export const tempDir = (prefix = 'runbox-app-') => mkdtempSync(join(tmpdir(), prefix));
-
 /** A folder packed the way a user would (`tar czf`), as bytes. */
 export async function packDir(dir: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -73,6 +68,7 @@ export async function publish(
   pkg: string | Buffer,
 ): Promise<LightMyRequestResponse> {
   const payload = typeof pkg === 'string' ? await packDir(pkg) : pkg;
+  if (typeof pkg === 'string') discardTestApp(pkg);
   return h.as(token, {
     method: 'POST',
     url: '/api/v2/apps',
@@ -98,91 +94,6 @@ export async function publishExampleApps(h: Harness): Promise<Record<string, str
   const p = await h.runbox.services.auth.authenticate(`Bearer ${h.tokens.alice}`, undefined);
   const published = await publishExamples(h.runbox.services.apps, p);
   return Object.fromEntries(published.map((v) => [v.manifest.name, v.app_id]));
-}
-
-/** Writes a package folder: the manifest plus `files` (name → content; executable when asked). */
-export function writeApp(
-  manifest: Record<string, unknown>,
-  files: Record<string, string>,
-  executable: string[] = [],
-): string {
-  const dir = tempDir();
-  writeFileSync(join(dir, 'runbox.app.json'), JSON.stringify(manifest, null, 2));
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), content);
-    if (executable.includes(name)) chmodSync(join(dir, name), 0o755);
-  }
-  return dir;
-}
-
-/**
- * A node app whose behaviour depends on the file name:
- * `throw` throws, `exit` kills its own process, `hang` never returns and ignores the abort
- * signal, `slow` logs "started" and waits for the abort signal (logging that it saw it), `gate`
- * logs "waiting at gate" and finishes once the file named by key `gate` exists, `log` logs
- * three lines; anything else returns a document with the file's word count and name.
- */
-export const NODE_APP_SOURCE = `
-import { existsSync } from 'node:fs';
-export default async function (file, ctx) {
-  const name = file.name;
-  if (name.includes('throw')) throw new Error('boom in ' + name);
-  if (name.includes('exit')) process.exit(3);
-  if (name.includes('hang')) { ctx.log('hanging on ' + name); await new Promise(() => {}); }
-  if (name.includes('slow')) {
-    ctx.log('started ' + name);
-    await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => {
-      ctx.log('abort seen by ' + name + ': ' + (ctx.signal.reason?.message ?? 'aborted'));
-      reject(new Error('stopped'));
-    }, { once: true }));
-  }
-  if (name.includes('gate')) {
-    ctx.log('waiting at gate ' + name);
-    while (!existsSync(ctx.keys.gate)) {
-      if (ctx.signal.aborted) throw new Error('aborted at gate');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-  if (name.includes('log')) for (const i of [1, 2, 3]) ctx.log('line ' + i + ' of ' + name);
-  const text = await file.text();
-  return [{ class_name: 'Note', page_numbers: [1], fields: {
-    'word count': { value: text.split(/\\s+/).filter(Boolean).length, confidence: 0.75 },
-    'file name': name,
-  } }];
-}
-`;
-
-export function nodeApp(name = 'probe', version = '1.0.0', extra: Record<string, unknown> = {}) {
-  return writeApp(
-    {
-      name,
-      version,
-      runtime: 'node',
-      entry: 'index.mjs',
-      concurrency: 4,
-      keys: { gate: { type: 'string', default: '/nonexistent' } },
-      fields: [{ name: 'word count', type: 'NUMBER' }, { name: 'file name' }],
-      ...extra,
-    },
-    { 'index.mjs': NODE_APP_SOURCE },
-  );
-}
-
-/** A command app: fails (exit 2, message on stderr) for names containing `fail`, else counts bytes. */
-export function commandApp(name = 'sizer', version = '1.0.0') {
-  const script = `#!/bin/sh
-case "$RUNBOX_INPUT_NAME" in
-  *fail*) echo "refusing $RUNBOX_INPUT_NAME" >&2; exit 2 ;;
-esac
-echo "sizing $RUNBOX_INPUT_NAME" >&2
-printf '[{"class_name":"Size","page_numbers":[1],"fields":{"size in bytes":%s}}]' "$(wc -c < "$RUNBOX_INPUT_FILE" | tr -d ' ')"
-`;
-  return writeApp(
-    { name, version, runtime: 'command', entry: 'bin/run.sh' },
-    { 'bin/run.sh': script },
-    ['bin/run.sh'],
-  );
 }
 
 export async function createBatch(
@@ -245,17 +156,21 @@ export async function waitForRun(
   id: string,
   statuses: readonly string[] = TERMINAL,
 ): Promise<RunObject> {
-  return waitFor(async () => {
-    const res = await getRun(h, token, id);
-    expect(res.statusCode, res.body).toBe(200);
-    const run = res.json<RunObject>();
-    return statuses.includes(run.status) ? run : undefined;
-  }, `run ${id} to reach ${statuses.join('|')}`);
+  return waitFor(
+    async () => {
+      const res = await getRun(h, token, id);
+      expect(res.statusCode, res.body).toBe(200);
+      const run = res.json<RunObject>();
+      return statuses.includes(run.status) ? run : undefined;
+    },
+    `run ${id} to reach ${statuses.join('|')}`,
+  );
 }
 
 export async function getLogs(h: Harness, token: string, id: string): Promise<string> {
   const res = await h.as(token, { method: 'GET', url: `/api/v2/apps/runs/${id}/logs` });
   expect(res.statusCode, res.body).toBe(200);
+  expect(res.headers['content-type']).toMatch(/^text\/plain/);
   return res.body;
 }
 
@@ -287,90 +202,15 @@ export async function listRuns(h: Harness, token: string, query = '') {
 export const fieldValues = (fields: ResultField[]) =>
   Object.fromEntries(fields.map((f) => [f.field_name, f.value]));
 
+/** Asymmetric matchers typed `unknown` (vitest types them `any`). */
+export const ANY_STRING: unknown = expect.any(String);
+export const matching = (re: RegExp): unknown => expect.stringMatching(re);
+
 export function expectError(res: LightMyRequestResponse, status: number, type: string): string {
   const body = res.json<{ type?: string; message?: unknown }>();
   expect({ status: res.statusCode, type: body.type }, res.body).toEqual({ status, type });
   expect(typeof body.message).toBe('string');
   return body.message as string;
-}
-
-// ---- archives built by hand, to say exactly what is inside ----
-
-export interface ArchiveEntry {
-  name: string;
-  data?: string;
-  type?: 'file' | 'dir' | 'symlink';
-  linkname?: string;
-  mode?: number;
-}
-
-function octal(n: number, width: number): string {
-  return n.toString(8).padStart(width - 1, '0') + '\0';
-}
-
-/** A ustar tar.gz with exactly these entries (names and link targets unchecked). */
-export function tarGz(entries: ArchiveEntry[]): Buffer {
-  const blocks: Buffer[] = [];
-  for (const e of entries) {
-    const data = Buffer.from(e.type === 'file' || e.type === undefined ? (e.data ?? '') : '');
-    const header = Buffer.alloc(512);
-    header.write(e.name, 0, 100, 'utf8');
-    header.write(octal(e.mode ?? (e.type === 'dir' ? 0o755 : 0o644), 8), 100);
-    header.write(octal(0, 8), 108);
-    header.write(octal(0, 8), 116);
-    header.write(octal(data.length, 12), 124);
-    header.write(octal(0, 12), 136);
-    header.write('        ', 148);
-    header.write(e.type === 'dir' ? '5' : e.type === 'symlink' ? '2' : '0', 156);
-    if (e.linkname) header.write(e.linkname, 157, 100, 'utf8');
-    header.write('ustar\u000000', 257, 'binary');
-    let sum = 0;
-    for (const b of header) sum += b;
-    header.write(octal(sum, 7) + ' ', 148);
-    blocks.push(header, data, Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return gzipSync(Buffer.concat(blocks));
-}
-
-/** A zip (stored, no compression) with exactly these files. */
-export function zip(entries: { name: string; data: string; mode?: number }[]): Buffer {
-  const local: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name, 'utf8');
-    const data = Buffer.from(e.data);
-    const crc = crc32(data);
-    const lh = Buffer.alloc(30);
-    lh.writeUInt32LE(0x04034b50, 0);
-    lh.writeUInt16LE(20, 4);
-    lh.writeUInt32LE(crc, 14);
-    lh.writeUInt32LE(data.length, 18);
-    lh.writeUInt32LE(data.length, 22);
-    lh.writeUInt16LE(name.length, 26);
-    const ch = Buffer.alloc(46);
-    ch.writeUInt32LE(0x02014b50, 0);
-    ch.writeUInt16LE((3 << 8) | 20, 4); // made by Unix, so the mode below is read
-    ch.writeUInt16LE(20, 6);
-    ch.writeUInt32LE(crc, 16);
-    ch.writeUInt32LE(data.length, 20);
-    ch.writeUInt32LE(data.length, 24);
-    ch.writeUInt16LE(name.length, 28);
-    ch.writeUInt32LE(((0o100000 | (e.mode ?? 0o644)) << 16) >>> 0, 38);
-    ch.writeUInt32LE(offset, 42);
-    local.push(lh, name, data);
-    central.push(ch, name);
-    offset += lh.length + name.length + data.length;
-  }
-  const cd = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...local, cd, end]);
 }
 
 // ---- a real socket, for streams ----

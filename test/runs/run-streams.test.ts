@@ -13,12 +13,12 @@ import {
   createBatch,
   getLogs,
   listen,
-  nodeApp,
   publishOk,
   startRunOk,
   stream,
   waitForRun,
 } from './run-helpers.js';
+import { nodeApp } from './test-apps.js';
 
 interface Sse {
   id: number;
@@ -87,7 +87,11 @@ describeEachBackend('run streams', (backend) => {
     // What was streamed is the run's log, the same as reading it afterwards.
     expect(res.body).toBe(await getLogs(h, h.tokens.alice, run.id));
     // Following a finished run gives its whole log and ends.
-    const after = await stream(port, h.tokens.alice, `/api/v2/apps/runs/${run.id}/logs?follow=true`);
+    const after = await stream(
+      port,
+      h.tokens.alice,
+      `/api/v2/apps/runs/${run.id}/logs?follow=true`,
+    );
     expect(after.body).toBe(res.body);
   });
 
@@ -121,29 +125,46 @@ describeEachBackend('run streams', (backend) => {
 
     // Last-Event-ID resumes after that event.
     const running = events.find((e) => e.data.state === 'running')!;
-    const resumed = await stream(port, h.tokens.alice, `/api/v2/apps/runs/${run.id}/events`, undefined, {
-      'last-event-id': String(running.id),
-    });
+    const resumed = await stream(
+      port,
+      h.tokens.alice,
+      `/api/v2/apps/runs/${run.id}/events`,
+      undefined,
+      {
+        'last-event-id': String(running.id),
+      },
+    );
     expect(parseSse(resumed.body)).toEqual(events.filter((e) => e.id > running.id));
   });
 
-  it('ends the streams of a cancelled run, and hides other orgs\' runs', async () => {
+  it("ends the streams of a cancelled run, and hides other orgs' runs", async () => {
     h = await startHarness(backend);
     const { app_id } = await publishOk(h, h.tokens.alice, nodeApp());
     const batch = await createBatch(h, h.tokens.alice, { 'slow.txt': 'x' });
     const run = await startRunOk(h, h.tokens.alice, { app_id, batch_id: batch });
     const port = await listen(h);
     let cancelled: Promise<unknown> | undefined;
-    const res = await stream(port, h.tokens.alice, `/api/v2/apps/runs/${run.id}/logs?follow=true`, (text) => {
-      if (!cancelled && text.includes('started slow.txt')) {
-        cancelled = h.as(h.tokens.alice, { method: 'POST', url: `/api/v2/apps/runs/${run.id}/cancel` });
-      }
-    });
+    const res = await stream(
+      port,
+      h.tokens.alice,
+      `/api/v2/apps/runs/${run.id}/logs?follow=true`,
+      (text) => {
+        if (!cancelled && text.includes('started slow.txt')) {
+          cancelled = h.as(h.tokens.alice, {
+            method: 'POST',
+            url: `/api/v2/apps/runs/${run.id}/cancel`,
+          });
+        }
+      },
+    );
     await cancelled;
     expect(res.body).toContain('abort seen by slow.txt');
     expect(res.body.trimEnd().split('\n').at(-1)).toMatch(/\[status\] cancelled:/);
 
-    for (const path of [`/api/v2/apps/runs/${run.id}/events`, `/api/v2/apps/runs/${run.id}/logs?follow=true`]) {
+    for (const path of [
+      `/api/v2/apps/runs/${run.id}/events`,
+      `/api/v2/apps/runs/${run.id}/logs?follow=true`,
+    ]) {
       const hidden = await stream(port, h.tokens.eve, path);
       expect(hidden.status).toBe(404);
       expect(JSON.parse(hidden.body)).toMatchObject({ type: 'record-not-found' });

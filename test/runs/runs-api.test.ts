@@ -7,19 +7,19 @@ import { systemSources } from '../../src/main.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import {
-  commandApp,
   createBatch,
   expectError,
   getRun,
   listRuns,
-  nodeApp,
+  matching,
   publishOk,
   results,
   startRunOk,
+  type RunObject,
   waitForLog,
   waitForRun,
-  type RunObject,
 } from './run-helpers.js';
+import { commandApp, nodeApp } from './test-apps.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 const ids = (runs: RunObject[]) => runs.map((r) => r.id).sort();
@@ -32,10 +32,14 @@ describeEachBackend('runs API', (backend) => {
 
   it('starts a run (200, RUNNING, queued), and GET shows it; times are Unix nanoseconds', async () => {
     let now = Date.UTC(2026, 0, 15, 12, 0, 0, 123);
-    h = await startHarness(backend, { RUNBOX_WORKERS: 'false' }, {
-      clock: { now: () => now },
-      ids: systemSources.ids,
-    });
+    h = await startHarness(
+      backend,
+      { RUNBOX_WORKERS: 'false' },
+      {
+        clock: { now: () => now },
+        ids: systemSources.ids,
+      },
+    );
     const { app_id } = await publishOk(h, h.tokens.alice, nodeApp());
     const batch = await createBatch(h, h.tokens.alice, { 'a.txt': 'a' });
     const res = await h.as(h.tokens.alice, {
@@ -46,11 +50,11 @@ describeEachBackend('runs API', (backend) => {
     expect(res.statusCode).toBe(200);
     const run = res.json<RunObject>();
     expect(run).toEqual({
-      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      id: matching(/^[0-9a-f-]{36}$/),
       status: 'RUNNING',
       start_timestamp: now * 1_000_000,
       finish_timestamp: null,
-      msg: expect.stringMatching(/queued/i),
+      msg: matching(/queued/i),
       batch_id: batch,
       input_dir: null,
       app_id,
@@ -83,7 +87,7 @@ describeEachBackend('runs API', (backend) => {
     };
     const complete = await start(h.tokens.alice, probe.app_id, 'fine.txt');
     const failed = await start(h.tokens.alice, probe.app_id, 'throw.txt');
-    const bobs = await start(h.tokens.bob, sizer.app_id, 'b.txt');
+    const bobs = await start(h.tokens.bob, sizer.app_id, 'b.txt', { output_workspace: 'shared' });
     const timedOut = await start(h.tokens.alice, probe.app_id, 'hang.txt', {
       settings: { runtime_config: { timeout_seconds: 1 } },
     });
@@ -101,17 +105,22 @@ describeEachBackend('runs API', (backend) => {
     expect(byStartDesc(everything)).toBe(true);
     expect(everything.find((r) => r.id === timedOut.id)).toMatchObject({
       status: 'FAILED',
-      msg: expect.stringMatching(/timed out/),
+      msg: matching(/timed out/),
     });
 
-    expect(ids(await list(`?app_id=${probe.app_id}`))).toEqual(ids([complete, failed, timedOut, running]));
+    expect(ids(await list(`?app_id=${probe.app_id}`))).toEqual(
+      ids([complete, failed, timedOut, running]),
+    );
     expect(ids(await list('?app_name=sizer'))).toEqual([bobs.id]);
     expect(await list('?app_name=no-such-app')).toEqual([]);
     expect(await list(`?app_name=sizer&app_id=${probe.app_id}`)).toEqual([]);
     expect(ids(await list('?username=bob'))).toEqual([bobs.id]);
+    expect(ids(await list('?output_workspaces=shared'))).toEqual([bobs.id]);
     expect(ids(await list(`?run_id=${failed.id}`))).toEqual([failed.id]);
     expect(ids(await list('?status=FAILED'))).toEqual(ids([failed, timedOut]));
-    expect(ids(await list('?status=COMPLETE&status=RUNNING'))).toEqual(ids([complete, bobs, running]));
+    expect(ids(await list('?status=COMPLETE&status=RUNNING'))).toEqual(
+      ids([complete, bobs, running]),
+    );
     expect(await list('?status=CANCELLED')).toEqual([]);
     expect(await list('?status=PAUSED')).toEqual([]);
     expect(ids(await list(`?username=alice&status=FAILED&app_id=${probe.app_id}`))).toEqual(
@@ -143,13 +152,26 @@ describeEachBackend('runs API', (backend) => {
     ]);
 
     const nowS = Math.floor(Date.now() / 1000);
-    expect(ids(await list(`?from_timestamp=${nowS - 600}&to_timestamp=${nowS + 600}`))).toEqual(ids(all));
+    expect(ids(await list(`?from_timestamp=${nowS - 600}&to_timestamp=${nowS + 600}`))).toEqual(
+      ids(all),
+    );
     expect(await list(`?from_timestamp=${nowS + 600}`)).toEqual([]);
     expect(await list(`?to_timestamp=${nowS - 600}`)).toEqual([]);
     expect(await listRuns(h, h.tokens.eve)).toEqual([]);
 
-    for (const bad of ['?status=DONE', '?limit=0', '?offset=-1', '?sort_by=name', '?order=UP', '?from_timestamp=yesterday']) {
-      expectError(await h.as(h.tokens.alice, { method: 'GET', url: `/api/v2/apps/runs${bad}` }), 400, 'invalid-input');
+    for (const bad of [
+      '?status=DONE',
+      '?limit=0',
+      '?offset=-1',
+      '?sort_by=name',
+      '?order=UP',
+      '?from_timestamp=yesterday',
+    ]) {
+      expectError(
+        await h.as(h.tokens.alice, { method: 'GET', url: `/api/v2/apps/runs${bad}` }),
+        400,
+        'invalid-input',
+      );
     }
 
     const { writeFileSync } = await import('node:fs');
@@ -160,10 +182,14 @@ describeEachBackend('runs API', (backend) => {
   it('lists the last 24 hours by default; from/to_timestamp (seconds) reach further', async () => {
     const today = Date.UTC(2026, 2, 10, 9, 30, 0);
     let now = today - 2 * DAY_MS;
-    h = await startHarness(backend, { RUNBOX_WORKERS: 'false' }, {
-      clock: { now: () => now },
-      ids: systemSources.ids,
-    });
+    h = await startHarness(
+      backend,
+      { RUNBOX_WORKERS: 'false' },
+      {
+        clock: { now: () => now },
+        ids: systemSources.ids,
+      },
+    );
     const { app_id } = await publishOk(h, h.tokens.alice, nodeApp());
     const batch = await createBatch(h, h.tokens.alice, { 'a.txt': 'a' });
     const old = await startRunOk(h, h.tokens.alice, { app_id, batch_id: batch });
@@ -174,12 +200,18 @@ describeEachBackend('runs API', (backend) => {
     const s = (ms: number) => Math.floor(ms / 1000);
 
     expect((await listRuns(h, h.tokens.alice)).map((r) => r.id)).toEqual([fresh.id, yesterday.id]);
-    expect((await listRuns(h, h.tokens.alice, `?from_timestamp=${s(today - 2 * DAY_MS)}`)).map((r) => r.id))
-      .toEqual([fresh.id, yesterday.id, old.id]);
-    expect(ids(await listRuns(h, h.tokens.alice, `?from_timestamp=0&to_timestamp=${s(today - DAY_MS)}`)))
-      .toEqual([old.id]);
+    expect(
+      (await listRuns(h, h.tokens.alice, `?from_timestamp=${s(today - 2 * DAY_MS)}`)).map(
+        (r) => r.id,
+      ),
+    ).toEqual([fresh.id, yesterday.id, old.id]);
+    expect(
+      ids(await listRuns(h, h.tokens.alice, `?from_timestamp=0&to_timestamp=${s(today - DAY_MS)}`)),
+    ).toEqual([old.id]);
     // to_timestamp is inclusive of its whole second.
-    expect(ids(await listRuns(h, h.tokens.alice, `?to_timestamp=${s(today)}`))).toEqual(ids([fresh, yesterday]));
+    expect(ids(await listRuns(h, h.tokens.alice, `?to_timestamp=${s(today)}`))).toEqual(
+      ids([fresh, yesterday]),
+    );
     expect(await listRuns(h, h.tokens.alice, `?from_timestamp=${s(today) + 1}`)).toEqual([]);
   });
 
@@ -201,7 +233,13 @@ describeEachBackend('runs API', (backend) => {
     const page2 = await results(h, h.tokens.alice, run.id, '?file_offset=20');
     expect(page2.has_more).toBe(false);
     expect(page2.files.map((f) => f.original_file_name)).toEqual(names.slice(20));
-    expect(page2.files.map((f) => f.documents[0]!.fields[0]!.value)).toEqual(['21', '22', '23', '24', '25']);
+    expect(page2.files.map((f) => f.documents[0]!.fields[0]!.value)).toEqual([
+      '21',
+      '22',
+      '23',
+      '24',
+      '25',
+    ]);
     const middle = await results(h, h.tokens.alice, run.id, '?file_offset=10');
     expect(middle.files.map((f) => f.original_file_name)).toEqual(names.slice(10, 25).slice(0, 20));
     expect(middle.has_more).toBe(false);
@@ -212,7 +250,10 @@ describeEachBackend('runs API', (backend) => {
       url: `/api/v2/apps/runs/${run.id}/results?file_offset=-1`,
     });
     expectError(bad, 400, 'invalid-input');
-    const hidden = await h.as(h.tokens.eve, { method: 'GET', url: `/api/v2/apps/runs/${run.id}/results` });
+    const hidden = await h.as(h.tokens.eve, {
+      method: 'GET',
+      url: `/api/v2/apps/runs/${run.id}/results`,
+    });
     expectError(hidden, 404, 'record-not-found');
   });
 });
