@@ -98,7 +98,28 @@ function strictCopy(): Json {
 // ajv-formats is CommonJS; under NodeNext its callable export is `.default`.
 const addFormats = addFormatsModule as unknown as { default: (ajv: Ajv) => Ajv };
 
+/**
+ * OpenAPI 3.0 lets `nullable: true` stand beside a `$ref` (the reference does, at
+ * `caseInfoField.chosen_field`); JSON Schema ignores siblings of `$ref`, and Ajv refuses them.
+ * Rewritten as "the referenced schema, or null", which is what the reference means.
+ */
+function nullableRefs(node: unknown): void {
+  if (!node || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const n of node) nullableRefs(n);
+    return;
+  }
+  const s = node as Json;
+  for (const v of Object.values(s)) nullableRefs(v);
+  if (typeof s.$ref === 'string' && s.nullable === true) {
+    const ref = s.$ref;
+    for (const k of Object.keys(s)) delete s[k];
+    s.anyOf = [{ $ref: ref }, { type: 'null' }];
+  }
+}
+
 function makeAjv(doc: Json): Ajv {
+  nullableRefs(doc);
   // strict: false because the document carries OpenAPI keywords (example, x-fern-…) that are
   // not JSON Schema; validateSchema: false because the document as a whole is not a schema.
   const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });

@@ -17,7 +17,7 @@ import {
   writeFolder,
 } from './run-helpers.js';
 import { nodeApp } from './test-apps.js';
-import { expectRunsReference } from './results-reference.js';
+import { expectReference } from '../conformance/reference-validator.js';
 
 describeEachBackend('runs conformance', (backend) => {
   let h: Harness;
@@ -30,7 +30,7 @@ describeEachBackend('runs conformance', (backend) => {
     token = h.tokens.alice,
   ) {
     const res = await h.as(token, opts);
-    expectRunsReference(operationId, res);
+    expectReference(operationId, res);
     expect(res.statusCode, res.body).toBe(status);
     return res;
   }
