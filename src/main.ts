@@ -106,7 +106,7 @@ export async function createCore(
     apps,
     runs,
     runResults: new RunResultsService(store, runs),
-    runLogs: new RunLogService(store, runs, signals),
+    runLogs: new RunLogService(store, runs, signals, sources.clock),
     runDeletion: new RunDeletionService(store, runs, jobs, sources),
   };
   return {

@@ -1,4 +1,5 @@
 import { isTerminal, type RunState } from '../domain/run-state.js';
+import type { Clock } from '../domain/sources.js';
 import type { RunSignals } from '../engine/run-signals.js';
 import type { RunEvent } from '../store/schema.js';
 import type { Store } from '../store/store.js';
@@ -6,6 +7,8 @@ import type { Principal } from './principal.js';
 import type { RunService } from './run-service.js';
 
 const PAGE = 500;
+/** How long after its id was assigned an event may still commit (transactions are short). */
+const LATE_COMMIT_WINDOW_MS = 5_000;
 
 /** One event as a log line: time, then what happened. */
 export function formatEvent(e: RunEvent): string {
@@ -32,6 +35,7 @@ export class RunLogService {
     private readonly store: Store,
     private readonly runs: RunService,
     private readonly signals: RunSignals,
+    private readonly clock: Clock,
   ) {}
 
   /** Every event so far, oldest first. */
@@ -52,27 +56,50 @@ export class RunLogService {
    */
   async *follow(p: Principal, id: string, after: number, signal: AbortSignal): AsyncGenerator<RunEvent> {
     await this.runs.getRow(p, id);
+    const inOrder = this.store.capabilities.idsVisibleInOrder;
+    /** Ids yielded within the look-back window (only where ids can become visible out of order). */
+    const seen = new Map<number, number>();
+    if (!inOrder && after > 0) {
+      // Resuming (Last-Event-ID): what the client had is not sent again.
+      const had = await this.store.runEvents.recentUpTo(id, after, this.clock.now() - LATE_COMMIT_WINDOW_MS);
+      for (const e of had) seen.set(e.id, e.at);
+    }
     let ended = false;
     while (!signal.aborted) {
       // Listen before reading, so a change between the read and the wait is not missed.
       const changed = this.changeSignal(id, signal);
       try {
         const page = await this.store.runEvents.since(id, after, PAGE);
-        for (const e of page) {
-          after = e.id;
+        const late = inOrder ? [] : await this.lateEvents(id, after, seen);
+        for (const e of [...late, ...page]) {
+          after = Math.max(after, e.id);
+          if (!inOrder) seen.set(e.id, e.at);
           if (isTerminalEvent(e)) ended = true;
           yield e;
         }
         if (page.length === PAGE) continue;
-        if (ended) return;
+        if (ended) {
+          // Anything committed just before the end but numbered lower is read once more.
+          if (!inOrder) for (const e of await this.lateEvents(id, after, seen)) yield e;
+          return;
+        }
         const run = await this.store.runs.get(p.orgId, id);
         // Gone (deleted), or ended with nothing more to read.
-        if (!run || (isTerminal(run.state) && page.length === 0)) return;
+        if (!run || (isTerminal(run.state) && page.length === 0 && late.length === 0)) return;
         await changed.wait(1_000);
       } finally {
         changed.dispose();
       }
     }
+  }
+
+  /** Events numbered at or below `upTo` that committed after the follower passed their id. */
+  private async lateEvents(id: string, upTo: number, seen: Map<number, number>): Promise<RunEvent[]> {
+    if (upTo === 0) return [];
+    const from = this.clock.now() - LATE_COMMIT_WINDOW_MS;
+    for (const [eid, at] of seen) if (at < from) seen.delete(eid);
+    const recent = await this.store.runEvents.recentUpTo(id, upTo, from);
+    return recent.filter((e) => !seen.has(e.id));
   }
 
   /** Resolves on the next change of the run (this process), after `ms`, or on abort. */

@@ -11,7 +11,9 @@ import { MANIFEST_DEFAULTS } from '../domain/manifest.js';
 import { isTerminal, type RunState } from '../domain/run-state.js';
 import type { Sources } from '../domain/sources.js';
 import { uuidv7 } from '../domain/uuid7.js';
+import { GroupCommit } from '../engine/group-commit.js';
 import { statusEvent } from '../engine/run-executor.js';
+import type { NewRunEvent } from '../store/repos/run-event-repo.js';
 import type { RunSignals } from '../engine/run-signals.js';
 import type { Run, RunFile } from '../store/schema.js';
 import type { Store } from '../store/store.js';
@@ -41,6 +43,12 @@ export interface CreateRunInput {
   settings?: RunSettings | undefined;
 }
 
+interface NewRun {
+  run: Run;
+  files: RunFile[];
+  event: NewRunEvent;
+}
+
 export const MAX_TAGS_CHARS = 500;
 export const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
 
@@ -57,7 +65,15 @@ export class RunService {
       sources: Sources;
       maxRunFiles: number;
     },
-  ) {}
+  ) {
+    // Concurrent creates share commits: the run, its files, its queue row and its first event.
+    this.creates = new GroupCommit(deps.store, async (tx, c: NewRun) => {
+      await tx.runs.insert(c.run, c.files);
+      await tx.runEvents.append([c.event]);
+    });
+  }
+
+  private readonly creates: GroupCommit<NewRun>;
 
   private newRunId(): string {
     const { clock, ids } = this.deps.sources;
@@ -130,9 +146,15 @@ export class RunService {
       finished_at: null,
     };
     try {
-      await store.transaction(async (tx) => {
-        await tx.runs.insert(run, files.map((f) => ({ ...f, run_id: id })));
-        await tx.runEvents.append([statusEvent(id, now, 'queued', `Queued ${app.name} ${version.version} over ${files.length} file${files.length === 1 ? '' : 's'}.`)]);
+      await this.creates.submit({
+        run,
+        files: files.map((f) => ({ ...f, run_id: id })),
+        event: statusEvent(
+          id,
+          now,
+          'queued',
+          `Queued ${app.name} ${version.version} over ${files.length} file${files.length === 1 ? '' : 's'}.`,
+        ),
       });
     } catch (err) {
       if (input.input_dir !== undefined) await this.deps.blobs.deletePrefix(inputPrefix);

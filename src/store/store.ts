@@ -25,6 +25,11 @@ export interface StoreCapabilities {
   supportsSkipLocked: boolean;
   /** Other processes can be woken through the database (`LISTEN/NOTIFY`). */
   supportsNotify: boolean;
+  /**
+   * Generated ids become visible in id order (one writer at a time). False on Postgres, where a
+   * transaction can commit id 11 before another commits id 10.
+   */
+  idsVisibleInOrder: boolean;
 }
 
 /** Every query the services may run; the same object works inside and outside a transaction. */

@@ -33,6 +33,21 @@ export class RunEventRepo {
       .execute();
   }
 
+  /**
+   * Events of a run with ids up to `upTo` recorded since `from` (ms): a follower re-reads them
+   * to catch an event whose id is lower than one it already saw but which committed later.
+   */
+  async recentUpTo(runId: string, upTo: number, from: number): Promise<RunEvent[]> {
+    return this.db
+      .selectFrom('run_events')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .where('id', '<=', upTo)
+      .where('at', '>=', from)
+      .orderBy('id')
+      .execute();
+  }
+
   /** Removes the app's log lines; status and file events stay with the run record. */
   async deleteLogs(runId: string): Promise<void> {
     await this.db

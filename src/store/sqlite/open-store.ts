@@ -95,7 +95,7 @@ export function openSqliteStore(file: string, now: () => number = Date.now): Sto
     db,
     { claimJobs, supportsSkipLocked: false },
     {
-      capabilities: { backend: 'sqlite', supportsSkipLocked: false, supportsNotify: false },
+      capabilities: { backend: 'sqlite', supportsSkipLocked: false, supportsNotify: false, idsVisibleInOrder: true },
       migrations: MIGRATIONS,
       // One immediate transaction is the lock: a second process waits, then finds nothing to do.
       async migrate() {
