@@ -30,6 +30,8 @@ export class GroupCommit<T> {
   }
 
   private async drain(): Promise<void> {
+    // Let the requests already parsed in this turn of the event loop join the first batch.
+    await new Promise((r) => setImmediate(r));
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
       try {

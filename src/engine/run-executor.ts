@@ -95,7 +95,7 @@ export class RunExecutor {
     const signal = AbortSignal.any([cancel, lost.signal]);
     let timedOut = false;
 
-    const processFile = async (file: RunFile): Promise<void> => {
+    const processFile = async (file: RunFile): Promise<boolean> => {
       let outcome: FileOutcome;
       if (signal.aborted) {
         outcome = { ok: false, reason: 'cancelled', error: 'The run was cancelled.' };
@@ -125,14 +125,24 @@ export class RunExecutor {
       };
       const events = result.error ? [fileEvent, log(`${file.name}: ${result.error}`, file.name)] : [fileEvent];
       if (!(await writer.file(run.id, token, result, events))) lost.abort();
+      return result.state === 'done';
     };
 
-    await Promise.all(files.map((f) => processFile(f)));
+    let failedNow = 0;
+    const processAndCount = async (f: RunFile) => {
+      if (!(await processFile(f))) failedNow++;
+    };
+    await Promise.all(files.map(processAndCount));
     if (lost.signal.aborted) {
       this.deps.log.warn({ runId: run.id }, 'lease lost; another worker owns the run now');
       return;
     }
-    const counts = await this.deps.store.runs.fileCounts(run.id);
+    // Files finished before this attempt (a run re-queued after a lost worker) are counted from
+    // the store; otherwise this attempt's outcomes are the whole story.
+    const counts =
+      files.length === run.file_count
+        ? { pending: 0, done: files.length - failedNow, failed: failedNow }
+        : await this.deps.store.runs.fileCounts(run.id);
     const { to, msg } = outcomeOf(counts, cancel.aborted, timedOut, run.timeout_ms);
     await writer.finish({
       runId: run.id,

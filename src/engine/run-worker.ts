@@ -101,7 +101,11 @@ export class RunWorker {
         continue;
       }
       for (const c of claimed) this.begin(c);
-      if (claimed.length === 0) await signals.work.wait(this.o.idlePollMs);
+      if (claimed.length === 0) {
+        await signals.work.wait(this.o.idlePollMs);
+        // Runs created in the same burst are claimed together.
+        await new Promise((r) => setImmediate(r));
+      }
     }
   }
 
