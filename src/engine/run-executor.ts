@@ -182,6 +182,7 @@ export class RunExecutor {
     try {
       return await runtime.run({
         id: `${run.id}/${file.file_index}`,
+        fairKey: run.org_id,
         file: { name: file.name, path: local.path, size: file.size },
         keys: o.keys,
         secrets: {},

@@ -37,6 +37,7 @@ export class RunWorker {
   private loopDone: Promise<void> | undefined;
   private readonly active = new Map<string, Active>();
   private timers: NodeJS.Timeout[] = [];
+  private claims = 0;
   private readonly o: Required<RunWorkerOptions>;
 
   constructor(
@@ -91,6 +92,7 @@ export class RunWorker {
             now,
             leaseUntil: now + this.o.leaseMs,
             newToken: () => this.deps.ids.uuid(),
+            rotation: this.claims++,
           }),
         );
         failures = 0;

@@ -81,7 +81,8 @@ describeEachBackend('crash safety of runbox serve', (backend) => {
     const before = randomBytes(3 * MB + 17);
     expect(await putFile(server, token, batchId, 'before.bin', before)).toBe(204);
 
-    const objects = join(target.dataDir, 'blobs', 'objects');
+    // Batch files only: a fresh install also stores the example apps' packages.
+    const objects = join(target.dataDir, 'blobs', 'objects', 'batches');
     const spool = join(target.dataDir, 'blobs', 'tmp');
     expect(filesUnder(objects)).toHaveLength(1);
     const [storedBefore] = filesUnder(objects);
@@ -136,7 +137,8 @@ describeEachBackend('crash safety of runbox serve', (backend) => {
         expect(statuses.every((s) => s === 204)).toBe(true);
       }
     }
-    const objects = join(target.dataDir, 'blobs', 'objects');
+    // Batch files only: a fresh install also stores the example apps' packages.
+    const objects = join(target.dataDir, 'blobs', 'objects', 'batches');
     expect(filesUnder(objects)).toHaveLength(80);
 
     const jobs = await Promise.all(
@@ -186,7 +188,8 @@ describe('large uploads through runbox serve', () => {
     expect(await listFiles(server, token, batchId)).toMatchObject([
       { name: 'big.bin', metadata: { size } },
     ]);
-    const objects = join(target.dataDir, 'blobs', 'objects');
+    // Batch files only: a fresh install also stores the example apps' packages.
+    const objects = join(target.dataDir, 'blobs', 'objects', 'batches');
     const stored = filesUnder(objects);
     expect(stored).toHaveLength(1);
     expect(await sha256OfFile(join(objects, stored[0]!))).toBe(hash.digest('hex'));

@@ -33,6 +33,7 @@ function task(name: string, over: Partial<FileTask> = {}): FileTask & { logs: st
   const logs: string[] = [];
   return {
     id: name,
+    fairKey: 'acme',
     file: { name, path, size: 18 },
     keys: { currency: 'EUR' },
     secrets: {},

@@ -46,6 +46,7 @@ function task(name: string, over: Partial<FileTask> = {}): FileTask & { logs: st
   const logs: string[] = [];
   return {
     id: name,
+    fairKey: 'acme',
     file: { name, path, size: `contents of ${name}`.length },
     keys: { currency: 'EUR' },
     secrets: {},

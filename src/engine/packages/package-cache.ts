@@ -33,9 +33,9 @@ export class PackageCache {
 
   private async ensure(appId: string, version: string, packageKey: string): Promise<string> {
     const target = join(this.root, appId, version);
-    const ready = join(target, '.ready');
-    if (await exists(ready)) return join(target, 'package');
+    if (await exists(join(target, '.ready'))) return join(target, 'package');
     await mkdir(join(this.root, 'tmp'), { recursive: true });
+    await mkdir(join(this.root, appId), { recursive: true });
     const tmp = await mkdtemp(join(this.root, 'tmp', 'unpack-'));
     try {
       const archive = join(tmp, 'package.archive');
@@ -43,10 +43,19 @@ export class PackageCache {
       const unpacked = join(tmp, 'unpacked');
       await mkdir(unpacked);
       const root = await extractPackage(archive, unpacked, MANIFEST_FILE);
-      await rm(target, { recursive: true, force: true });
-      await mkdir(target, { recursive: true });
-      await rename(root, join(target, 'package'));
-      await writeFile(ready, '');
+      const built = join(tmp, 'version');
+      await mkdir(built);
+      await rename(root, join(built, 'package'));
+      await writeFile(join(built, '.ready'), '');
+      // One atomic rename publishes the version. If another process got there first, its copy
+      // is used and ours dropped: a copy in use is never removed or replaced.
+      await rename(built, target).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST' && err.code !== 'ENOTEMPTY') throw err;
+        if (await exists(join(target, '.ready'))) return;
+        // A half-made folder from an older layout: nobody can be using it.
+        await rm(target, { recursive: true, force: true });
+        await rename(built, target);
+      });
       return join(target, 'package');
     } finally {
       await rm(tmp, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { appEnvironment, type AppRuntime, type FileOutcome, type FileTask } from './file-task.js';
+import { FairQueue } from './fair-queue.js';
 
 export interface CommandRunnerOptions {
   packageDir: string;
@@ -19,13 +20,13 @@ export interface CommandRunnerOptions {
  */
 export class CommandRunner implements AppRuntime {
   private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting = new FairQueue<() => void>();
 
   constructor(private readonly opts: CommandRunnerOptions) {}
 
   async run(task: FileTask): Promise<FileOutcome> {
     if (this.running >= this.opts.concurrency) {
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      await new Promise<void>((resolve) => this.waiting.push(task.fairKey, resolve));
     }
     this.running++;
     try {

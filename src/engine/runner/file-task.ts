@@ -1,6 +1,8 @@
 /** One input file handed to an app's code, and how that ended. */
 export interface FileTask {
   id: string;
+  /** Whose file it is (the org): waiting files are served in turns between orgs. */
+  fairKey: string;
   file: { name: string; path: string; size: number };
   keys: Record<string, unknown>;
   secrets: Record<string, string>;

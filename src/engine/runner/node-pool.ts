@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { appEnvironment, type AppRuntime, type FileOutcome, type FileTask } from './file-task.js';
+import { FairQueue } from './fair-queue.js';
 
 const HOST = fileURLToPath(new URL('../../../runtime/node-host.mjs', import.meta.url));
 
@@ -46,7 +47,7 @@ type HostMessage =
  */
 export class NodePool implements AppRuntime {
   private readonly children: Child[] = [];
-  private readonly waiting: Job[] = [];
+  private readonly waiting = new FairQueue<Job>();
   private closed = false;
 
   constructor(private readonly opts: NodePoolOptions) {}
@@ -66,7 +67,7 @@ export class NodePool implements AppRuntime {
         job.settle({ ok: false, reason: 'cancelled', error: 'The run was cancelled.' });
         return;
       }
-      this.waiting.push(job);
+      this.waiting.push(task.fairKey, job);
       this.pump();
     });
   }
@@ -99,7 +100,11 @@ export class NodePool implements AppRuntime {
     });
     proc.on('message', (m: HostMessage) => this.onMessage(child, m));
     proc.on('exit', (code, signal) => this.onExit(child, code, signal));
-    proc.on('error', (err) => child.job?.task.onLog(`app process error: ${err.message}`));
+    // A process that cannot be started (or signalled) reports here, and may never exit.
+    proc.on('error', (err) => {
+      child.job?.task.onLog(`app process error: ${err.message}`);
+      if (proc.pid === undefined || proc.exitCode !== null) this.onExit(child, null, null, err.message);
+    });
     return child;
   }
 
@@ -161,8 +166,15 @@ export class NodePool implements AppRuntime {
     else this.finish(child, { ok: false, reason: 'error', error: m.message });
   }
 
-  private onExit(child: Child, code: number | null, signal: NodeJS.Signals | null): void {
-    this.children.splice(this.children.indexOf(child), 1);
+  private onExit(
+    child: Child,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+    startError?: string,
+  ): void {
+    const at = this.children.indexOf(child);
+    if (at < 0) return; // already handled ('error' and 'exit' can both come)
+    this.children.splice(at, 1);
     if (child.job) {
       const oom = child.stderrTail.some((l) => /heap out of memory|Allocation failed/i.test(l));
       this.finish(
@@ -176,7 +188,9 @@ export class NodePool implements AppRuntime {
           : {
               ok: false,
               reason: 'crash',
-              error: `The app's process exited (${signal ?? `code ${code}`}) while processing the file.`,
+              error: startError
+                ? `The app's process could not be started: ${startError}`
+                : `The app's process exited (${signal ?? `code ${code}`}) while processing the file.`,
             },
       );
     }
@@ -186,7 +200,7 @@ export class NodePool implements AppRuntime {
   /** Stops every child; files still running fail as crashed. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.waiting.splice(0)) {
+    for (const job of this.waiting.drain()) {
       job.settle({ ok: false, reason: 'cancelled', error: 'The worker is shutting down.' });
     }
     await Promise.all(

@@ -45,9 +45,13 @@ export class RunQueueRepo {
     now: number;
     leaseUntil: number;
     newToken: () => string;
+    /** Where in the list of orgs this claim starts (callers count up), so small claims take turns. */
+    rotation?: number;
   }): Promise<ClaimedRun[]> {
-    const orgs = await this.queuedOrgs();
-    if (orgs.length === 0) return [];
+    const found = await this.queuedOrgs();
+    if (found.length === 0) return [];
+    const start = (a.rotation ?? 0) % found.length;
+    const orgs = [...found.slice(start), ...found.slice(0, start)];
     const share = Math.max(1, Math.ceil(a.limit / orgs.length));
     const lock = this.skipLocked ? sql`FOR UPDATE SKIP LOCKED` : sql``;
     const ids: string[] = [];
