@@ -24,7 +24,10 @@ const ROUNDS = Number(arg('rounds', '3'));
 const SECONDS = Number(arg('seconds', '10'));
 const LIST_RUNS = Number(arg('list-runs', '1000000'));
 const PG_URL = process.env.RUNBOX_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const backends = arg('backend', 'all') === 'all' ? (['sqlite', 'postgres'] as const) : ([arg('backend', 'sqlite')] as ('sqlite' | 'postgres')[]);
+const backends =
+  arg('backend', 'all') === 'all'
+    ? (['sqlite', 'postgres'] as const)
+    : ([arg('backend', 'sqlite')] as ('sqlite' | 'postgres')[]);
 
 type Row = [string, string, string];
 const rows: Row[] = [];
@@ -32,15 +35,27 @@ const report = (backend: string, what: string, value: string) => {
   rows.push([backend, what, value]);
   console.log(`  ${backend.padEnd(8)} ${what.padEnd(58)} ${value}`);
 };
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 console.log('Runbox benchmark');
-console.log(`  machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(freemem() / 2 ** 30).toFixed(1)} free), ${osType()} ${release()}, Node ${process.version}`);
+console.log(
+  `  machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(freemem() / 2 ** 30).toFixed(1)} free), ${osType()} ${release()}, Node ${process.version}`,
+);
 console.log(`  rounds: ${ROUNDS} (figures are medians), load windows: ${SECONDS} s\n`);
 
 for (const backend of backends) {
-  const tp: number[] = [], cr: number[] = [], d50: number[] = [], d99: number[] = [], rps: number[] = [];
-  const c50: number[] = [], c99: number[] = [], idle: number[] = [], idleQ: number[] = [], rssIdle: number[] = [], rssLoad: number[] = [];
+  const tp: number[] = [],
+    cr: number[] = [],
+    d50: number[] = [],
+    d99: number[] = [],
+    rps: number[] = [];
+  const c50: number[] = [],
+    c99: number[] = [],
+    idle: number[] = [],
+    idleQ: number[] = [],
+    rssIdle: number[] = [],
+    rssLoad: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const s = await startServer(backend, PG_URL);
     try {
@@ -68,32 +83,55 @@ for (const backend of backends) {
       const c = await cancelLatency(s, waitBatch, 30);
       c50.push(c.p50);
       c99.push(c.p99);
-      console.log(`  ${backend} round ${round}: ${fmt(t.completePerSecond)} runs/s, dispatch p50 ${fmt(d.p50, 2)} ms, status ${fmt(rps.at(-1)!)} req/s, cancel p99 ${fmt(c.p99, 1)} ms`);
+      console.log(
+        `  ${backend} round ${round}: ${fmt(t.completePerSecond)} runs/s, dispatch p50 ${fmt(d.p50, 2)} ms, status ${fmt(rps.at(-1)!)} req/s, cancel p99 ${fmt(c.p99, 1)} ms`,
+      );
     } finally {
       await s.stop();
     }
   }
   report(backend, 'throughput, 32 clients, one-file runs (complete runs/s)', fmt(median(tp)));
   report(backend, '  of which creates acknowledged (runs/s)', fmt(median(cr)));
-  report(backend, 'dispatch latency, idle, 1,000 serial runs: p50 / p99 (ms)', `${fmt(median(d50), 2)} / ${fmt(median(d99), 2)}`);
+  report(
+    backend,
+    'dispatch latency, idle, 1,000 serial runs: p50 / p99 (ms)',
+    `${fmt(median(d50), 2)} / ${fmt(median(d99), 2)}`,
+  );
   report(backend, 'GET run status, 64 connections (req/s)', fmt(median(rps)));
-  report(backend, 'cancel → abort reaches app code: p50 / p99 (ms)', `${fmt(median(c50), 1)} / ${fmt(median(c99), 1)}`);
+  report(
+    backend,
+    'cancel → abort reaches app code: p50 / p99 (ms)',
+    `${fmt(median(c50), 1)} / ${fmt(median(c99), 1)}`,
+  );
   report(backend, 'idle server CPU (% of one core)', fmt(median(idle), 2));
   report(backend, 'idle server database statements per second', fmt(median(idleQ), 1));
-  report(backend, 'resident memory idle / peak under load (MiB)', `${fmt(median(rssIdle))} / ${fmt(median(rssLoad))}`);
+  report(
+    backend,
+    'resident memory idle / peak under load (MiB)',
+    `${fmt(median(rssIdle))} / ${fmt(median(rssLoad))}`,
+  );
 
   if (LIST_RUNS > 0) {
     const s = await startServer(backend, PG_URL);
     try {
       await setUp(s, {});
       await seedRuns(s, backend, LIST_RUNS, PG_URL);
-      const first: number[] = [], byStatus: number[] = [];
+      const first: number[] = [],
+        byStatus: number[] = [];
       for (let round = 1; round <= ROUNDS; round++) {
         first.push((await load(s, '/v2/apps/runs?limit=50', 4, 5)).p99);
         byStatus.push((await load(s, '/v2/apps/runs?limit=50&status=FAILED', 4, 5)).p99);
       }
-      report(backend, `list runs, ${fmt(LIST_RUNS)} stored, first page: p99 (ms)`, fmt(median(first), 1));
-      report(backend, `list runs, ${fmt(LIST_RUNS)} stored, status filter: p99 (ms)`, fmt(median(byStatus), 1));
+      report(
+        backend,
+        `list runs, ${fmt(LIST_RUNS)} stored, first page: p99 (ms)`,
+        fmt(median(first), 1),
+      );
+      report(
+        backend,
+        `list runs, ${fmt(LIST_RUNS)} stored, status filter: p99 (ms)`,
+        fmt(median(byStatus), 1),
+      );
     } finally {
       await s.stop();
     }

@@ -33,7 +33,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startServer(backend: 'sqlite' | 'postgres', pgUrl?: string): Promise<BenchServer> {
+export async function startServer(
+  backend: 'sqlite' | 'postgres',
+  pgUrl?: string,
+): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), `runbox-bench-${backend}-`));
   const port = await freePort();
   const schema = backend === 'postgres' ? `bench_${Date.now().toString(36)}` : undefined;
@@ -47,10 +50,14 @@ export async function startServer(backend: 'sqlite' | 'postgres', pgUrl?: string
   };
   // RUNBOX_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
   const nodeArgs = (process.env.RUNBOX_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/runbox.js'), 'serve'], {
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeArgs, join(ROOT, 'bin/runbox.js'), 'serve'],
+    {
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
@@ -86,7 +93,7 @@ export async function startServer(backend: 'sqlite' | 'postgres', pgUrl?: string
 async function packed(dir: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of tar.c({ gzip: true, cwd: dir, portable: true }, ['.'])) {
-    chunks.push(c as Buffer);
+    chunks.push(c);
   }
   return Buffer.concat(chunks);
 }
@@ -98,7 +105,8 @@ export async function setUp(s: BenchServer, files: Record<string, string>) {
     body: await packed(join(ROOT, 'bench/noop-app')),
     headers: { 'content-type': 'application/gzip' },
   });
-  if (pub.status !== 201 && pub.status !== 409) throw new Error(`publish: ${pub.status} ${await pub.text()}`);
+  if (pub.status !== 201 && pub.status !== 409)
+    throw new Error(`publish: ${pub.status} ${await pub.text()}`);
   const batch = (await (
     await s.api('/v2/batches', {
       method: 'POST',

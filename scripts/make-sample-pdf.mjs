@@ -33,7 +33,10 @@ objects.forEach((body, i) => {
   const chunk =
     body === null
       ? Buffer.concat([
-          Buffer.from(`${i + 1} 0 obj\n<< /Length ${content.length} /Filter /FlateDecode >>\nstream\n`, 'latin1'),
+          Buffer.from(
+            `${i + 1} 0 obj\n<< /Length ${content.length} /Filter /FlateDecode >>\nstream\n`,
+            'latin1',
+          ),
           content,
           Buffer.from('\nendstream\nendobj\n', 'latin1'),
         ])
@@ -44,5 +47,13 @@ objects.forEach((body, i) => {
 const xref = [`xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`]
   .concat(offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`))
   .join('');
-parts.push(Buffer.from(`${xref}trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${size}\n%%EOF\n`, 'latin1'));
-writeFileSync(new URL('../examples/invoice-extractor/samples/invoice-1003.pdf', import.meta.url), Buffer.concat(parts));
+parts.push(
+  Buffer.from(
+    `${xref}trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${size}\n%%EOF\n`,
+    'latin1',
+  ),
+);
+writeFileSync(
+  new URL('../examples/invoice-extractor/samples/invoice-1003.pdf', import.meta.url),
+  Buffer.concat(parts),
+);

@@ -35,7 +35,8 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const v = env[name];
   if (v === undefined || v === '') return fallback;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${v}"`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`${name} must be a non-negative number, got "${v}"`);
   return n;
 }
 

@@ -22,5 +22,9 @@ export async function dispatchLatency(s: BenchServer, batchId: number, n: number
     const started = r.files[0]?.documents[0]?.fields.find((f) => f.field_name === 'started');
     if (started) latencies.push(Number(started.value) - ack);
   }
-  return { samples: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    samples: latencies.length,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
 }

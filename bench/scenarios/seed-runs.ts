@@ -9,7 +9,12 @@ const STATES = ['complete', 'complete', 'complete', 'failed', 'cancelled', 'time
  * Stores `n` finished runs straight into the database (spread over the last 23 hours, mostly
  * complete), as a busy install's history would look.
  */
-export async function seedRuns(s: BenchServer, backend: 'sqlite' | 'postgres', n: number, pgUrl?: string) {
+export async function seedRuns(
+  s: BenchServer,
+  backend: 'sqlite' | 'postgres',
+  n: number,
+  pgUrl?: string,
+) {
   const now = Date.now();
   const states = STATES.map((x) => `'${x}'`).join(',');
   const insert = (gen: string, i: string, ts: string) => `
@@ -25,7 +30,11 @@ export async function seedRuns(s: BenchServer, backend: 'sqlite' | 'postgres', n
     await client.connect();
     await client.query(`SET search_path TO ${s.schema}`);
     await client.query(
-      insert(`generate_series(1, ${n}) AS g(i)`, 'i', `(${now} - (i::bigint * ${Math.floor((23 * 3600_000) / n)}))`),
+      insert(
+        `generate_series(1, ${n}) AS g(i)`,
+        'i',
+        `(${now} - (i::bigint * ${Math.floor((23 * 3600_000) / n)}))`,
+      ),
     );
     await client.query('ANALYZE runs');
     await client.end();
@@ -38,7 +47,10 @@ export async function seedRuns(s: BenchServer, backend: 'sqlite' | 'postgres', n
     `(WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < ${n}) SELECT i FROM g)`,
     'i',
     `(${now} - i * ${step})`,
-  ).replace(`(ARRAY[${states}])[1 + (i % ${STATES.length})]`, `CASE i % ${STATES.length} ${STATES.map((x, k) => `WHEN ${k} THEN '${x}'`).join(' ')} END`);
+  ).replace(
+    `(ARRAY[${states}])[1 + (i % ${STATES.length})]`,
+    `CASE i % ${STATES.length} ${STATES.map((x, k) => `WHEN ${k} THEN '${x}'`).join(' ')} END`,
+  );
   db.exec(sql);
   db.exec('ANALYZE');
   db.close();

@@ -11,7 +11,12 @@ async function unfinished(s: BenchServer): Promise<number> {
  * Sustained throughput: `clients` concurrent clients each creating one-file runs for
  * `seconds`; runs per second from the first create until the last run is complete.
  */
-export async function throughput(s: BenchServer, batchId: number, clients: number, seconds: number) {
+export async function throughput(
+  s: BenchServer,
+  batchId: number,
+  clients: number,
+  seconds: number,
+) {
   let created = 0;
   const start = now();
   const end = start + seconds * 1000;
@@ -26,7 +31,9 @@ export async function throughput(s: BenchServer, batchId: number, clients: numbe
   const createdIn = now() - start;
   while ((await unfinished(s)) > 0) await sleep(25);
   const total = now() - start;
-  const failed = ((await (await s.api('/v2/apps/runs?status=FAILED&limit=10')).json()) as { runs: unknown[] }).runs.length;
+  const failed = (
+    (await (await s.api('/v2/apps/runs?status=FAILED&limit=10')).json()) as { runs: unknown[] }
+  ).runs.length;
   return {
     runs: created,
     completePerSecond: created / (total / 1000),

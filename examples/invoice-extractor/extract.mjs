@@ -34,20 +34,31 @@ export function amount(s) {
 /** Finds the fields in `text`; each found field carries a confidence, a missing one is absent. */
 export function extractFields(text, defaultCurrency) {
   const fields = {};
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-  const number = /\b(INV-\d+)\b/i.exec(text) ?? /invoice\s*(?:no\.?|number|#)\s*[:#]?\s*([A-Z0-9-]+)/i.exec(text);
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const number =
+    /\b(INV-\d+)\b/i.exec(text) ??
+    /invoice\s*(?:no\.?|number|#)\s*[:#]?\s*([A-Z0-9-]+)/i.exec(text);
   if (number) fields['invoice number'] = { value: number[1].toUpperCase(), confidence: 0.98 };
 
   const dateLine = lines.find((l) => /\b(invoice\s+)?date\b/i.test(l) && !/due/i.test(l));
   const date = dateLine && isoDate(dateLine);
   if (date) fields['invoice date'] = { value: date, confidence: 0.95 };
 
-  const vendorLine = lines.find((l) => /^(from|vendor|seller|supplier|bill\s+from)\s*[:\-]/i.test(l));
-  const vendor = vendorLine ? vendorLine.replace(/^[^:\-]*[:\-]\s*/, '') : lines[0];
+  const vendorLine = lines.find((l) =>
+    /^(from|vendor|seller|supplier|bill\s+from)\s*[:-]/i.test(l),
+  );
+  const vendor = vendorLine ? vendorLine.replace(/^[^:-]*[:-]\s*/, '') : lines[0];
   if (vendor) fields.vendor = { value: vendor, confidence: vendorLine ? 0.9 : 0.5 };
 
-  const totalLine = [...lines].reverse().find((l) => /\b(total|amount\s+due|balance\s+due)\b/i.test(l) && !/sub\s*total/i.test(l));
-  const money = totalLine && /(?:([A-Z]{3})|([€$£]))?\s*(-?[\d.,]*\d)\s*(?:([A-Z]{3})|([€$£]))?\s*$/.exec(totalLine);
+  const totalLine = [...lines]
+    .reverse()
+    .find((l) => /\b(total|amount\s+due|balance\s+due)\b/i.test(l) && !/sub\s*total/i.test(l));
+  const money =
+    totalLine &&
+    /(?:([A-Z]{3})|([€$£]))?\s*(-?[\d.,]*\d)\s*(?:([A-Z]{3})|([€$£]))?\s*$/.exec(totalLine);
   if (money) {
     fields.total = { value: amount(money[3]), confidence: 0.93 };
     const cur = money[1] ?? money[4] ?? SYMBOLS[money[2] ?? money[5]];
@@ -55,7 +66,13 @@ export function extractFields(text, defaultCurrency) {
   }
   const currencyLine = lines.find((l) => /^currency\s*:\s*[A-Z]{3}\b/i.test(l));
   if (currencyLine) {
-    fields.currency = { value: currencyLine.replace(/^currency\s*:\s*/i, '').slice(0, 3).toUpperCase(), confidence: 0.95 };
+    fields.currency = {
+      value: currencyLine
+        .replace(/^currency\s*:\s*/i, '')
+        .slice(0, 3)
+        .toUpperCase(),
+      confidence: 0.95,
+    };
   }
   return fields;
 }

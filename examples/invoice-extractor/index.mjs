@@ -47,7 +47,9 @@ export default async function extractInvoice(file, ctx) {
   if (ctx.signal.aborted) throw ctx.signal.reason;
   ctx.log(`read ${text.split('\n').length} lines of text from ${file.name}`);
   const fields = extractFields(text, ctx.keys.currency ?? 'EUR');
-  const missing = ['invoice number', 'invoice date', 'vendor', 'total'].filter((f) => !(f in fields));
+  const missing = ['invoice number', 'invoice date', 'vendor', 'total'].filter(
+    (f) => !(f in fields),
+  );
   if (missing.length) ctx.log(`not found: ${missing.join(', ')}`);
   return [{ class_name: 'Invoice', page_numbers: [1], fields }];
 }

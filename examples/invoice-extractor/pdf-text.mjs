@@ -7,7 +7,7 @@ function streams(pdf) {
   const out = [];
   const bin = pdf.toString('latin1');
   const re = /<<([\s\S]*?)>>\s*stream\r?\n/g;
-  for (let m; (m = re.exec(bin)); ) {
+  for (let m; (m = re.exec(bin));) {
     const start = m.index + m[0].length;
     const end = bin.indexOf('endstream', start);
     if (end < 0) break;
@@ -35,7 +35,9 @@ function unescape(s) {
 }
 
 const hex = (h) =>
-  Buffer.from(h.replace(/\s+/g, '').padEnd(Math.ceil(h.length / 2) * 2, '0'), 'hex').toString('latin1');
+  Buffer.from(h.replace(/\s+/g, '').padEnd(Math.ceil(h.length / 2) * 2, '0'), 'hex').toString(
+    'latin1',
+  );
 
 /** The text of every content stream, one line per text line. */
 export function pdfText(pdf) {
@@ -50,7 +52,7 @@ export function pdfText(pdf) {
     const token =
       /\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f\s]*>|\[(?:\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f\s]*>|[^\]])*\]|-?\d*\.?\d+|\/\S+|[A-Za-z'"*]+/g;
     const stack = [];
-    for (let m; (m = token.exec(content)); ) {
+    for (let m; (m = token.exec(content));) {
       const t = m[0];
       if (t === 'Tj' || t === "'" || t === '"') {
         if (t !== 'Tj') flush();
@@ -76,9 +78,15 @@ export function pdfText(pdf) {
       else if (t.startsWith('[')) {
         const parts = [];
         const inner = /\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f\s]*>|-?\d*\.?\d+/g;
-        for (let p; (p = inner.exec(t.slice(1, -1))); ) {
+        for (let p; (p = inner.exec(t.slice(1, -1)));) {
           const v = p[0];
-          parts.push(v.startsWith('(') ? unescape(v.slice(1, -1)) : v.startsWith('<') ? hex(v.slice(1, -1)) : Number(v));
+          parts.push(
+            v.startsWith('(')
+              ? unescape(v.slice(1, -1))
+              : v.startsWith('<')
+                ? hex(v.slice(1, -1))
+                : Number(v),
+          );
         }
         stack.push(parts);
       } else if (/^-?\d*\.?\d+$/.test(t)) stack.push(t);

@@ -50,7 +50,11 @@ export class LocalBlobs implements Blobs {
     const file = join(this.tmp, randomBytes(12).toString('hex'));
     const counter = new ByteCounter(limits);
     try {
-      await pipeline(source, counter, createWriteStream(file, { flags: 'wx', flush: true, mode: 0o444 }));
+      await pipeline(
+        source,
+        counter,
+        createWriteStream(file, { flags: 'wx', flush: true, mode: 0o444 }),
+      );
       return { file, size: counter.bytes };
     } catch (err) {
       await rm(file, { force: true });

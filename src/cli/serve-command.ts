@@ -38,7 +38,10 @@ function portOption(text: string): string {
 
 /** The example apps, published as the first admin so a new user can run one at once. */
 async function publishBootstrapExamples(
-  runbox: { services: { apps: import('../services/app-service.js').AppService }; logger: { warn(o: object, m: string): void } },
+  runbox: {
+    services: { apps: import('../services/app-service.js').AppService };
+    logger: { warn(o: object, m: string): void };
+  },
   boot: { org: string; user: string },
 ): Promise<string[]> {
   const { publishExamples } = await import('../services/example-apps.js');

@@ -62,10 +62,8 @@ export class RunboxError extends Error {
 export const invalidInput = (message: string) => new RunboxError('invalid-input', message);
 export const notFound = (what: string) => new RunboxError('record-not-found', `${what} not found.`);
 export const conflict = (message: string) => new RunboxError('conflict', message);
-export const permissionDenied = (message: string) =>
-  new RunboxError('permission-denied', message);
-export const payloadTooLarge = (message: string) =>
-  new RunboxError('payload-too-large', message);
+export const permissionDenied = (message: string) => new RunboxError('permission-denied', message);
+export const payloadTooLarge = (message: string) => new RunboxError('payload-too-large', message);
 
 export function isRunboxError(err: unknown): err is RunboxError {
   return err instanceof RunboxError;

@@ -5,5 +5,10 @@ export type JobState = (typeof JOB_STATES)[number];
 export const TERMINAL_JOB_STATES: readonly JobState[] = ['COMPLETE', 'FAILED', 'CANCELLED'];
 
 /** Background operations the API hands back an id for. */
-export const JOB_KINDS = ['delete-batch', 'delete-batch-file', 'delete-path', 'delete-run'] as const;
+export const JOB_KINDS = [
+  'delete-batch',
+  'delete-batch-file',
+  'delete-path',
+  'delete-run',
+] as const;
 export type JobKind = (typeof JOB_KINDS)[number];

@@ -11,9 +11,13 @@ export function parseByteRange(
   if (header === undefined || header === '') return undefined;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   const unsatisfiable = () =>
-    new RunboxError('range-not-satisfiable', `Range ${header} cannot be served from ${size} bytes.`, {
-      headers: { 'Content-Range': `bytes */${size}` },
-    });
+    new RunboxError(
+      'range-not-satisfiable',
+      `Range ${header} cannot be served from ${size} bytes.`,
+      {
+        headers: { 'Content-Range': `bytes */${size}` },
+      },
+    );
   if (!m || (m[1] === '' && m[2] === '')) throw unsatisfiable();
   let start: number;
   let end: number;

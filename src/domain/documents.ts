@@ -55,7 +55,8 @@ function sourceBoxes(v: unknown, where: string): SourceBox[] {
     if (!isObject(b)) throw new DocumentShapeError(`${where}.source[${i}] must be an object`);
     const n = (k: string) => {
       const x = b[k];
-      if (typeof x !== 'number') throw new DocumentShapeError(`${where}.source[${i}].${k} must be a number`);
+      if (typeof x !== 'number')
+        throw new DocumentShapeError(`${where}.source[${i}].${k} must be a number`);
       return x;
     };
     return {
@@ -68,10 +69,18 @@ function sourceBoxes(v: unknown, where: string): SourceBox[] {
   });
 }
 
-function field(name: string, raw: unknown, rule: FieldRule | undefined, where: string): StoredField {
+function field(
+  name: string,
+  raw: unknown,
+  rule: FieldRule | undefined,
+  where: string,
+): StoredField {
   if (isObject(raw) && ('value' in raw || 'error' in raw)) {
     const confidence = raw.confidence ?? null;
-    if (confidence !== null && (typeof confidence !== 'number' || confidence < 0 || confidence > 1)) {
+    if (
+      confidence !== null &&
+      (typeof confidence !== 'number' || confidence < 0 || confidence > 1)
+    ) {
       throw new DocumentShapeError(`${where}.confidence must be a number from 0 to 1`);
     }
     const base = {
@@ -88,8 +97,12 @@ function field(name: string, raw: unknown, rule: FieldRule | undefined, where: s
   return { name, value: toText(raw), type: inferType(raw, rule), confidence: null, source: [] };
 }
 
-export function normaliseDocuments(raw: unknown, rules: readonly FieldRule[] = []): StoredDocument[] {
-  if (!Array.isArray(raw)) throw new DocumentShapeError('the app must return an array of documents');
+export function normaliseDocuments(
+  raw: unknown,
+  rules: readonly FieldRule[] = [],
+): StoredDocument[] {
+  if (!Array.isArray(raw))
+    throw new DocumentShapeError('the app must return an array of documents');
   const byName = new Map(rules.map((r) => [r.name, r]));
   return raw.map((doc, d) => {
     const where = `documents[${d}]`;

@@ -29,7 +29,12 @@ export interface ExecutorDeps {
   log: Logger;
 }
 
-export const statusEvent = (runId: string, at: number, state: RunState, msg: string): NewRunEvent => ({
+export const statusEvent = (
+  runId: string,
+  at: number,
+  state: RunState,
+  msg: string,
+): NewRunEvent => ({
   run_id: runId,
   at,
   kind: 'status',
@@ -38,7 +43,10 @@ export const statusEvent = (runId: string, at: number, state: RunState, msg: str
 
 /** Runs every pending file of one claimed run through its app and records the outcome. */
 export class RunExecutor {
-  private readonly manifests = new Map<string, Promise<{ manifest: Manifest; packageKey: string }>>();
+  private readonly manifests = new Map<
+    string,
+    Promise<{ manifest: Manifest; packageKey: string }>
+  >();
 
   constructor(private readonly deps: ExecutorDeps) {}
 
@@ -109,21 +117,43 @@ export class RunExecutor {
       if (outcome.ok) {
         try {
           const docs = normaliseDocuments(outcome.documents, manifest.fields ?? []);
-          result = { fileIndex: file.file_index, state: 'done' as const, error: null, documents: JSON.stringify(docs) };
+          result = {
+            fileIndex: file.file_index,
+            state: 'done' as const,
+            error: null,
+            documents: JSON.stringify(docs),
+          };
         } catch (err) {
           if (!(err instanceof DocumentShapeError)) throw err;
-          result = { fileIndex: file.file_index, state: 'failed' as const, error: `The app returned an invalid result: ${err.message}.`, documents: null };
+          result = {
+            fileIndex: file.file_index,
+            state: 'failed' as const,
+            error: `The app returned an invalid result: ${err.message}.`,
+            documents: null,
+          };
         }
       } else {
-        result = { fileIndex: file.file_index, state: 'failed' as const, error: outcome.error, documents: null };
+        result = {
+          fileIndex: file.file_index,
+          state: 'failed' as const,
+          error: outcome.error,
+          documents: null,
+        };
       }
       const fileEvent: NewRunEvent = {
         run_id: run.id,
         at: clock.now(),
         kind: 'file',
-        data: JSON.stringify({ index: file.file_index, name: file.name, state: result.state, error: result.error }),
+        data: JSON.stringify({
+          index: file.file_index,
+          name: file.name,
+          state: result.state,
+          error: result.error,
+        }),
       };
-      const events = result.error ? [fileEvent, log(`${file.name}: ${result.error}`, file.name)] : [fileEvent];
+      const events = result.error
+        ? [fileEvent, log(`${file.name}: ${result.error}`, file.name)]
+        : [fileEvent];
       if (!(await writer.file(run.id, token, result, events))) lost.abort();
       return result.state === 'done';
     };
@@ -169,7 +199,12 @@ export class RunExecutor {
     run: Run,
     file: RunFile,
     runtime: ReturnType<RuntimeRegistry['get']>,
-    o: { keys: Record<string, unknown>; deadline: number; signal: AbortSignal; log: (l: string, f?: string) => NewRunEvent },
+    o: {
+      keys: Record<string, unknown>;
+      deadline: number;
+      signal: AbortSignal;
+      log: (l: string, f?: string) => NewRunEvent;
+    },
   ): Promise<FileOutcome> {
     let local;
     try {
@@ -189,7 +224,8 @@ export class RunExecutor {
         outputDir,
         deadline: o.deadline,
         signal: o.signal,
-        onLog: (line) => void this.deps.writer.events([o.log(line, file.name)]).catch(() => undefined),
+        onLog: (line) =>
+          void this.deps.writer.events([o.log(line, file.name)]).catch(() => undefined),
       });
     } finally {
       await local.release();
@@ -206,13 +242,16 @@ function outcomeOf(
 ): { to: RunState; msg: string } {
   const total = counts.done + counts.failed + counts.pending;
   if (cancelled) return { to: 'cancelled', msg: 'The run was cancelled.' };
-  if (timedOut) return { to: 'timed_out', msg: `The run timed out after ${Math.round(timeoutMs / 1000)} s.` };
+  if (timedOut)
+    return { to: 'timed_out', msg: `The run timed out after ${Math.round(timeoutMs / 1000)} s.` };
   if (total > 0 && counts.done === 0) {
     return { to: 'failed', msg: `All ${total} file${total === 1 ? '' : 's'} failed.` };
   }
   return {
     to: 'complete',
-    msg: counts.failed === 0 ? `Completed ${total} file${total === 1 ? '' : 's'}.` : `Completed: ${counts.done} of ${total} files succeeded, ${counts.failed} failed.`,
+    msg:
+      counts.failed === 0
+        ? `Completed ${total} file${total === 1 ? '' : 's'}.`
+        : `Completed: ${counts.done} of ${total} files succeeded, ${counts.failed} failed.`,
   };
 }
-

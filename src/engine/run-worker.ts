@@ -67,7 +67,15 @@ export class RunWorker {
     if (this.running) return;
     this.running = true;
     const every = (ms: number, fn: () => Promise<void>) =>
-      this.timers.push(setInterval(() => void fn().catch((err: unknown) => this.deps.log.error({ err }, 'run worker timer failed')), ms));
+      this.timers.push(
+        setInterval(
+          () =>
+            void fn().catch((err: unknown) =>
+              this.deps.log.error({ err }, 'run worker timer failed'),
+            ),
+          ms,
+        ),
+      );
     every(Math.max(50, this.o.leaseMs / 3), () => this.heartbeat());
     every(Math.max(50, this.o.leaseMs / 2), () => this.sweep());
     this.loopDone = this.loop();
@@ -124,8 +132,11 @@ export class RunWorker {
         // The engine itself failed (e.g. the database): give the run back rather than keep
         // heartbeating a lease nobody works on. It counts as a lost lease, so it cannot loop.
         this.deps.log.error({ err, runId: run.id }, 'run execution failed; handing the run back');
-        await this.handBack([claim], 'The worker hit an internal error; the run was put back in the queue.').catch(
-          (e: unknown) => this.deps.log.error({ err: e, runId: run.id }, 'handing a run back failed'),
+        await this.handBack(
+          [claim],
+          'The worker hit an internal error; the run was put back in the queue.',
+        ).catch((e: unknown) =>
+          this.deps.log.error({ err: e, runId: run.id }, 'handing a run back failed'),
         );
       })
       .finally(() => {
@@ -225,7 +236,12 @@ export class RunWorker {
         const lost = current.lost_leases + (countsAsLoss ? 1 : 0);
         const giveUp = current.state === 'cancelling' || lost >= this.o.maxLostLeases;
         const to = current.state === 'cancelling' ? 'cancelled' : giveUp ? 'failed' : 'queued';
-        const why = to === 'queued' ? msg : to === 'cancelled' ? 'The run was cancelled.' : `${msg} Giving up after ${lost} tries.`;
+        const why =
+          to === 'queued'
+            ? msg
+            : to === 'cancelled'
+              ? 'The run was cancelled.'
+              : `${msg} Giving up after ${lost} tries.`;
         await tx.runs.transition(run.id, [current.state], to, {
           msg: why,
           lost_leases: lost,

@@ -61,17 +61,25 @@ export class AppService {
     const work = await mkdtemp(join(this.tmpDir, 'publish-'));
     try {
       const archive = join(work, 'package.archive');
-      await pipeline(body, new ByteCounter({ maxBytes: MAX_PACKAGE_BYTES }), createWriteStream(archive));
+      await pipeline(
+        body,
+        new ByteCounter({ maxBytes: MAX_PACKAGE_BYTES }),
+        createWriteStream(archive),
+      );
       const unpacked = join(work, 'unpacked');
       await mkdir(unpacked);
       const root = await extractPackage(archive, unpacked, MANIFEST_FILE).catch(notAPackage);
       const manifest = parseManifest(await readFile(join(root, MANIFEST_FILE), 'utf8'));
       const entry = await stat(join(root, manifest.entry)).catch(() => undefined);
       if (!entry?.isFile()) {
-        throw invalidInput(`${MANIFEST_FILE}: entry "${manifest.entry}" is not a file in the package.`);
+        throw invalidInput(
+          `${MANIFEST_FILE}: entry "${manifest.entry}" is not a file in the package.`,
+        );
       }
       if (manifest.runtime === 'command' && (entry.mode & 0o111) === 0) {
-        throw invalidInput(`${MANIFEST_FILE}: entry "${manifest.entry}" must be executable for the command runtime.`);
+        throw invalidInput(
+          `${MANIFEST_FILE}: entry "${manifest.entry}" must be executable for the command runtime.`,
+        );
       }
       return await this.record(p, manifest, archive);
     } finally {
@@ -83,10 +91,14 @@ export class AppService {
     const now = this.sources.clock.now();
     const existing = await this.store.apps.byName(p.orgId, manifest.name);
     if (existing && existing.owner !== p.userId && !isAdmin(p)) {
-      throw permissionDenied(`Only ${existing.owner} or an org admin may publish versions of ${manifest.name}.`);
+      throw permissionDenied(
+        `Only ${existing.owner} or an org admin may publish versions of ${manifest.name}.`,
+      );
     }
     if (existing && (await this.store.apps.version(existing.id, manifest.version))) {
-      throw conflict(`${manifest.name} ${manifest.version} is already published; versions are immutable.`);
+      throw conflict(
+        `${manifest.name} ${manifest.version} is already published; versions are immutable.`,
+      );
     }
     const appId = existing?.id ?? this.sources.ids.uuid();
     const key = `apps/${appId}/${manifest.version}-${this.sources.ids.uuid()}.pkg`;
@@ -127,7 +139,10 @@ export class AppService {
     return toVersionInfo(version);
   }
 
-  async list(p: Principal, q: { limit?: number | undefined; offset?: number | undefined }): Promise<AppInfo[]> {
+  async list(
+    p: Principal,
+    q: { limit?: number | undefined; offset?: number | undefined },
+  ): Promise<AppInfo[]> {
     const apps = await this.store.apps.list(p.orgId, q.limit ?? 100, q.offset ?? 0);
     return Promise.all(apps.map((a) => this.info(a)));
   }
@@ -161,7 +176,12 @@ export class AppService {
    */
   async resolve(
     p: Principal,
-    ref: { appId?: string | undefined; appName?: string | undefined; owner?: string | undefined; version?: string | undefined },
+    ref: {
+      appId?: string | undefined;
+      appName?: string | undefined;
+      owner?: string | undefined;
+      version?: string | undefined;
+    },
   ): Promise<{ app: App; version: AppVersion; manifest: Manifest }> {
     const app = ref.appId
       ? await this.store.apps.get(p.orgId, ref.appId)

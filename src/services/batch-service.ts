@@ -57,7 +57,12 @@ export class BatchService {
 
   async list(
     p: Principal,
-    q: { workspace?: string | undefined; username?: string | undefined; limit?: number | undefined; offset?: number | undefined },
+    q: {
+      workspace?: string | undefined;
+      username?: string | undefined;
+      limit?: number | undefined;
+      offset?: number | undefined;
+    },
   ): Promise<BatchInfo[]> {
     let workspaces = await visibleWorkspaces(this.store, p);
     if (q.workspace !== undefined) workspaces = workspaces.filter((w) => w.name === q.workspace);
@@ -81,7 +86,8 @@ export class BatchService {
   async visible(repos: Repositories, p: Principal, id: number) {
     // The schema lets through integers no database column holds (1e999 is Infinity, 1e23 is
     // past 2^53); Postgres would fail on them with a 500.
-    if (!Number.isSafeInteger(id) || id < 1) throw invalidInput('batch_id must be a positive integer.');
+    if (!Number.isSafeInteger(id) || id < 1)
+      throw invalidInput('batch_id must be a positive integer.');
     const batch = await repos.batches.get(p.orgId, id);
     const ws = batch && (await repos.workspaces.get(batch.workspace_id));
     if (!batch || !ws || !canUseWorkspace(p, ws)) throw notFound(`Batch ${id}`);
@@ -166,7 +172,13 @@ export class BatchService {
       await inTx?.(tx);
       const now = this.sources.clock.now();
       await tx.batches.touch(id, now);
-      return tx.batches.putFile({ batch_id: id, name: filename, blob_key: key, size, updated_at: now });
+      return tx.batches.putFile({
+        batch_id: id,
+        name: filename,
+        blob_key: key,
+        size,
+        updated_at: now,
+      });
     });
     if (replaced) await this.blobs.delete(replaced).catch(() => undefined);
   }
@@ -203,7 +215,11 @@ function toFileNode(b: Batch, ws: Workspace, f: BatchFile): BatchFileNode {
   return {
     full_path: `${b.org_id}/${ws.name}/${batchPrefix(b.id)}/${f.name}`,
     name: f.name,
-    metadata: { node_type: 'file', size: f.size, modified_timestamp: Math.floor(f.updated_at / 1000) },
+    metadata: {
+      node_type: 'file',
+      size: f.size,
+      modified_timestamp: Math.floor(f.updated_at / 1000),
+    },
     perms: { can_read: true, can_write: true, can_delete: true },
   };
 }

@@ -35,7 +35,9 @@ export class FileService {
   async resolve(p: Principal, raw: string): Promise<ResolvedPath> {
     const path = parseWorkspacePath(raw);
     const ws =
-      path.org === p.orgId ? await this.store.workspaces.byName(p.orgId, path.workspace) : undefined;
+      path.org === p.orgId
+        ? await this.store.workspaces.byName(p.orgId, path.workspace)
+        : undefined;
     if (!ws || !canUseWorkspace(p, ws)) throw notFound(`Path ${raw}`);
     const key = ['files', ws.org_id, ws.id, path.drive, ...path.segments].join('/');
     return { path, key };

@@ -40,7 +40,11 @@ export class RunDeletionService {
       if (!run) throw notFound(`Run ${id}`);
       this.runs.assertMayDelete(p, run);
       let batchId: number | null = null;
-      if (f.delete_input && run.batch_id !== null && (await tx.batches.get(run.org_id, run.batch_id))) {
+      if (
+        f.delete_input &&
+        run.batch_id !== null &&
+        (await tx.batches.get(run.org_id, run.batch_id))
+      ) {
         await tx.batches.markDeleted(run.batch_id, now);
         batchId = run.batch_id;
       }

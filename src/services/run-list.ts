@@ -1,4 +1,9 @@
-import { aihubStatus, RUN_STATES, type AihubRunStatus, type RunState } from '../domain/run-state.js';
+import {
+  aihubStatus,
+  RUN_STATES,
+  type AihubRunStatus,
+  type RunState,
+} from '../domain/run-state.js';
 import type { Store } from '../store/store.js';
 import type { Principal } from './principal.js';
 import { toAihubRun, type AihubRun } from './run-views.js';
@@ -37,7 +42,10 @@ const DAY_MS = 24 * 3600 * 1000;
  * would), so a timed-out run sorts with the other FAILED ones and a cancelling one with RUNNING.
  */
 const SHOWN_STATUS_RANK = Object.fromEntries(
-  RUN_STATES.map((s) => [s, [...new Set(RUN_STATES.map(aihubStatus))].sort().indexOf(aihubStatus(s))]),
+  RUN_STATES.map((s) => [
+    s,
+    [...new Set(RUN_STATES.map(aihubStatus))].sort().indexOf(aihubStatus(s)),
+  ]),
 ) as Record<RunState, number>;
 
 /**

@@ -13,7 +13,9 @@ const LATE_COMMIT_WINDOW_MS = 5_000;
 /** One event as a log line: time, then what happened. */
 export function formatEvent(e: RunEvent): string {
   const at = new Date(e.at).toISOString();
-  const d = JSON.parse(e.data) as Partial<Record<'state' | 'msg' | 'name' | 'error' | 'file' | 'line', string>>;
+  const d = JSON.parse(e.data) as Partial<
+    Record<'state' | 'msg' | 'name' | 'error' | 'file' | 'line', string>
+  >;
   switch (e.kind) {
     case 'status':
       return `${at} [status] ${d.state}: ${d.msg}`;
@@ -42,7 +44,7 @@ export class RunLogService {
   async all(p: Principal, id: string): Promise<RunEvent[]> {
     await this.runs.getRow(p, id);
     const out: RunEvent[] = [];
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await this.store.runEvents.since(id, after, PAGE);
       out.push(...page);
       if (page.length < PAGE) return out;
@@ -54,14 +56,23 @@ export class RunLogService {
    * Yields events after `after` as they are recorded, and returns once the run has ended and
    * everything up to its end was yielded (or `signal` aborts, or the run is deleted).
    */
-  async *follow(p: Principal, id: string, after: number, signal: AbortSignal): AsyncGenerator<RunEvent> {
+  async *follow(
+    p: Principal,
+    id: string,
+    after: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<RunEvent> {
     await this.runs.getRow(p, id);
     const inOrder = this.store.capabilities.idsVisibleInOrder;
     /** Ids yielded within the look-back window (only where ids can become visible out of order). */
     const seen = new Map<number, number>();
     if (!inOrder && after > 0) {
       // Resuming (Last-Event-ID): what the client had is not sent again.
-      const had = await this.store.runEvents.recentUpTo(id, after, this.clock.now() - LATE_COMMIT_WINDOW_MS);
+      const had = await this.store.runEvents.recentUpTo(
+        id,
+        after,
+        this.clock.now() - LATE_COMMIT_WINDOW_MS,
+      );
       for (const e of had) seen.set(e.id, e.at);
     }
     let ended = false;
@@ -94,7 +105,11 @@ export class RunLogService {
   }
 
   /** Events numbered at or below `upTo` that committed after the follower passed their id. */
-  private async lateEvents(id: string, upTo: number, seen: Map<number, number>): Promise<RunEvent[]> {
+  private async lateEvents(
+    id: string,
+    upTo: number,
+    seen: Map<number, number>,
+  ): Promise<RunEvent[]> {
     if (upTo === 0) return [];
     const from = this.clock.now() - LATE_COMMIT_WINDOW_MS;
     for (const [eid, at] of seen) if (at < from) seen.delete(eid);

@@ -38,7 +38,12 @@ export class RunResultsService {
       finish_timestamp: run.finished_at === null ? null : run.finished_at * 1_000_000,
       ...(run.batch_id !== null ? { batch_id: String(run.batch_id) } : {}),
       files: files.map((f) =>
-        toResultFile(f, `${run.org_id}/${ws ?? run.created_by}/runs/${run.id}/input/${f.name}`, rules, q),
+        toResultFile(
+          f,
+          `${run.org_id}/${ws ?? run.created_by}/runs/${run.id}/input/${f.name}`,
+          rules,
+          q,
+        ),
       ),
       keys: { custom: settings.keys?.custom ?? {} },
       review_completed: false,

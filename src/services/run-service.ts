@@ -98,9 +98,13 @@ export class RunService {
     const timeoutSeconds = input.settings?.runtime_config?.timeout_seconds;
     if (
       timeoutSeconds !== undefined &&
-      (!Number.isInteger(timeoutSeconds) || (timeoutSeconds as number) < 1 || (timeoutSeconds as number) > MAX_TIMEOUT_SECONDS)
+      (!Number.isInteger(timeoutSeconds) ||
+        (timeoutSeconds as number) < 1 ||
+        (timeoutSeconds as number) > MAX_TIMEOUT_SECONDS)
     ) {
-      throw invalidInput(`settings.runtime_config.timeout_seconds must be an integer from 1 to ${MAX_TIMEOUT_SECONDS}.`);
+      throw invalidInput(
+        `settings.runtime_config.timeout_seconds must be an integer from 1 to ${MAX_TIMEOUT_SECONDS}.`,
+      );
     }
     const { app, version, manifest } = await this.deps.apps.resolve(p, {
       appId: input.app_id,
@@ -108,7 +112,8 @@ export class RunService {
       owner: input.owner,
       version: input.version,
     });
-    if (input.output_workspace !== undefined) await resolveWorkspace(store, p, input.output_workspace);
+    if (input.output_workspace !== undefined)
+      await resolveWorkspace(store, p, input.output_workspace);
     if (input.output_dir !== undefined) await this.deps.files.resolve(p, input.output_dir);
 
     const id = this.newRunId();
@@ -137,7 +142,10 @@ export class RunService {
       state: 'queued',
       msg: null,
       timeout_ms:
-        1000 * ((timeoutSeconds as number | undefined) ?? manifest.timeout_seconds ?? MANIFEST_DEFAULTS.timeout_seconds),
+        1000 *
+        ((timeoutSeconds as number | undefined) ??
+          manifest.timeout_seconds ??
+          MANIFEST_DEFAULTS.timeout_seconds),
       file_count: files.length,
       files_failed: 0,
       lost_leases: 0,
@@ -199,7 +207,16 @@ export class RunService {
       for (const [i, e] of entries.entries()) {
         const target = `${prefix}/${i}`;
         const { size } = await blobs.write(target, await blobs.read(e.key));
-        files.push({ file_index: i, name: e.name, blob_key: target, size, state: 'pending', error: null, documents: null, finished_at: null });
+        files.push({
+          file_index: i,
+          name: e.name,
+          blob_key: target,
+          size,
+          state: 'pending',
+          error: null,
+          documents: null,
+          finished_at: null,
+        });
       }
     } catch (err) {
       await blobs.deletePrefix(prefix);
@@ -239,15 +256,22 @@ export class RunService {
     const moved = await store.transaction(async (tx) => {
       const run = await tx.runs.get(p.orgId, id);
       if (!run) throw notFound(`Run ${id}`);
-      if (isTerminal(run.state)) throw conflict(`The run already ended (${run.state}); there is nothing to cancel.`);
+      if (isTerminal(run.state))
+        throw conflict(`The run already ended (${run.state}); there is nothing to cancel.`);
       let to: RunState | undefined;
       if (run.state === 'queued' && (await tx.runQueue.dequeue(id))) to = 'cancelled';
       else if (run.state === 'stopped_at_checkpoint') to = 'cancelled';
       else if (run.state === 'running' || run.state === 'queued') to = 'cancelling';
       if (!to) return false;
-      const msg = to === 'cancelled' ? `Cancelled by ${p.userId}.` : `Cancellation requested by ${p.userId}.`;
+      const msg =
+        to === 'cancelled' ? `Cancelled by ${p.userId}.` : `Cancellation requested by ${p.userId}.`;
       const from: RunState[] = to === 'cancelling' ? ['running'] : [run.state];
-      if (!(await tx.runs.transition(id, from, to, { msg, ...(to === 'cancelled' ? { finished_at: now } : {}) }))) {
+      if (
+        !(await tx.runs.transition(id, from, to, {
+          msg,
+          ...(to === 'cancelled' ? { finished_at: now } : {}),
+        }))
+      ) {
         throw new RunboxError('conflict', 'The run changed state while cancelling; try again.');
       }
       await tx.runEvents.append([statusEvent(id, now, to, msg)]);
@@ -266,7 +290,10 @@ export class RunService {
       throw permissionDenied('Only the user who started the run or an org admin may delete it.');
     }
     if (!isTerminal(run.state)) {
-      throw new RunboxError('run-not-finished', 'The run is not finished; cancel it first, then delete it.');
+      throw new RunboxError(
+        'run-not-finished',
+        'The run is not finished; cancel it first, then delete it.',
+      );
     }
   }
 }

@@ -73,7 +73,12 @@ export function toResultFields(doc: StoredDocument, flags: ResultFlags) {
   }));
 }
 
-export function toResultFile(file: RunFile, inputPath: string, rules: readonly FieldRule[], flags: ResultFlags) {
+export function toResultFile(
+  file: RunFile,
+  inputPath: string,
+  rules: readonly FieldRule[],
+  flags: ResultFlags,
+) {
   const docs: StoredDocument[] =
     file.state === 'done'
       ? (JSON.parse(file.documents ?? '[]') as StoredDocument[])

@@ -74,7 +74,8 @@ export class UploadService {
   ): Promise<{ part_id: string; part_num: number }> {
     const s = await this.session(p, sessionId);
     if (s.state !== 'open') throw conflict(`The upload session is already ${s.state}.`);
-    if (this.finishing.has(s.id)) throw conflict('The upload session is being committed or aborted.');
+    if (this.finishing.has(s.id))
+      throw conflict('The upload session is being committed or aborted.');
     const count = partCount(s.file_size, s.part_size);
     if (!Number.isInteger(partNum) || partNum < 1 || partNum > count) {
       throw invalidInput(`part_num must be between 1 and ${count} for this file.`);
@@ -100,12 +101,16 @@ export class UploadService {
   async finish(
     p: Principal,
     sessionId: string,
-    input: { action: 'commit' | 'abort'; parts?: { part_num: number; part_id: string }[] | undefined },
+    input: {
+      action: 'commit' | 'abort';
+      parts?: { part_num: number; part_id: string }[] | undefined;
+    },
   ): Promise<void> {
     const s = await this.session(p, sessionId);
     // A retried or doubled commit must not race the first one: the loser would otherwise
     // remove the object the winner just attached.
-    if (this.finishing.has(s.id)) throw conflict('The upload session is being committed or aborted.');
+    if (this.finishing.has(s.id))
+      throw conflict('The upload session is being committed or aborted.');
     this.finishing.add(s.id);
     try {
       if (input.action === 'abort') await this.abort(s);
@@ -154,12 +159,16 @@ export class UploadService {
         s.blob_upload_id,
         s.blob_key,
         // part_id is `<part_num>-<etag of the stored part>`.
-        parts.map((x) => ({ partNum: x.part_num, etag: x.part_id.slice(x.part_id.indexOf('-') + 1) })),
+        parts.map((x) => ({
+          partNum: x.part_num,
+          etag: x.part_id.slice(x.part_id.indexOf('-') + 1),
+        })),
       ));
     } catch (err) {
       // The parts are gone when another process committed or aborted the session meanwhile.
       const now = await this.store.uploads.get(s.org_id, s.id);
-      if (now && now.state !== 'open') throw conflict(`The upload session is already ${now.state}.`);
+      if (now && now.state !== 'open')
+        throw conflict(`The upload session is already ${now.state}.`);
       throw err;
     }
     try {

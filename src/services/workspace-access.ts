@@ -19,7 +19,9 @@ export async function resolveWorkspace(
 ): Promise<Workspace> {
   if (name === undefined) {
     if (p.userKind === 'service') {
-      throw invalidInput('workspace is required for service accounts (they have no personal workspace).');
+      throw invalidInput(
+        'workspace is required for service accounts (they have no personal workspace).',
+      );
     }
     name = p.userId;
   }

@@ -67,7 +67,11 @@ class TranslatingDriver implements Driver {
     return this.inner.init();
   }
   async acquireConnection() {
-    return new TranslatingConnection(await this.inner.acquireConnection(), this.translate, this.stats);
+    return new TranslatingConnection(
+      await this.inner.acquireConnection(),
+      this.translate,
+      this.stats,
+    );
   }
   async beginTransaction(c: DatabaseConnection, settings: TransactionSettings) {
     try {

@@ -35,7 +35,9 @@ export function freshTarget(backend: Backend): BackendTarget {
   // Registered from inside the running test, so it runs when that test ends.
   onTestFinished(async (ctx) => {
     if (ctx.task.result?.state === 'fail') {
-      console.error(`kept for inspection: ${dataDir}${schema ? ` (Postgres schema ${schema})` : ''}`);
+      console.error(
+        `kept for inspection: ${dataDir}${schema ? ` (Postgres schema ${schema})` : ''}`,
+      );
       return;
     }
     rmSync(dataDir, { recursive: true, force: true });

@@ -26,7 +26,13 @@ describeEachBackend('store: tokens', (backend) => {
 
   it('finds a token, its user and the role in the context org by hash', async () => {
     await store.tokens.create(token('t1', 'alice', { expires_at: T + 86_400_000 }));
-    const user = { id: 'alice', org_id: 'acme', kind: 'user', display_name: 'Alice', created_at: T };
+    const user = {
+      id: 'alice',
+      org_id: 'acme',
+      kind: 'user',
+      display_name: 'Alice',
+      created_at: T,
+    };
     const found = {
       token: token('t1', 'alice', { expires_at: T + 86_400_000 }),
       user,

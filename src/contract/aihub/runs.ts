@@ -6,8 +6,7 @@ const RunStatus = Type.Union(
   ),
 );
 
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) =>
-  Type.Union([t, Type.Null()]);
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
 /** The reference's `run` object. Timestamps are Unix nanoseconds. */
 export const RunObject = Type.Object({
@@ -38,13 +37,18 @@ export const RunSettings = Type.Object(
       Type.Object(
         {
           timeout_seconds: Type.Optional(
-            Type.Integer({ minimum: 1, description: 'Overrides the app version\'s timeout for this run.' }),
+            Type.Integer({
+              minimum: 1,
+              description: "Overrides the app version's timeout for this run.",
+            }),
           ),
         },
         { additionalProperties: true },
       ),
     ),
-    tags: Type.Optional(Type.Array(Type.String(), { description: 'At most 500 characters in all.' })),
+    tags: Type.Optional(
+      Type.Array(Type.String(), { description: 'At most 500 characters in all.' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -103,7 +103,8 @@ export class NodePool implements AppRuntime {
     // A process that cannot be started (or signalled) reports here, and may never exit.
     proc.on('error', (err) => {
       child.job?.task.onLog(`app process error: ${err.message}`);
-      if (proc.pid === undefined || proc.exitCode !== null) this.onExit(child, null, null, err.message);
+      if (proc.pid === undefined || proc.exitCode !== null)
+        this.onExit(child, null, null, err.message);
     });
     return child;
   }

@@ -23,7 +23,12 @@ export class RuntimeRegistry {
               concurrency,
               graceMs: this.graceMs,
             })
-          : new CommandRunner({ packageDir, entry: manifest.entry, concurrency, graceMs: this.graceMs });
+          : new CommandRunner({
+              packageDir,
+              entry: manifest.entry,
+              concurrency,
+              graceMs: this.graceMs,
+            });
       this.runtimes.set(key, rt);
     }
     return rt;

@@ -31,7 +31,8 @@ export const appPublishRoutes: FastifyPluginAsyncTypebox<{ services: Services }>
         response: { 201: AppVersionInfo, ...errorResponses },
       },
     },
-    async (req, reply) => reply.status(201).send(await services.apps.publish(principal(req), rawBody(req))),
+    async (req, reply) =>
+      reply.status(201).send(await services.apps.publish(principal(req), rawBody(req))),
   );
 };
 

@@ -34,7 +34,9 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
           },
           206: {
             description: 'The requested byte range.',
-            content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+            content: {
+              'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+            },
           },
           ...errorResponses,
         },
@@ -121,7 +123,10 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
         tags,
         operationId: 'deleteFileOrFolder',
         params: FilePathParams,
-        response: { 202: { description: 'Deletion accepted; Location names the job' }, ...errorResponses },
+        response: {
+          202: { description: 'Deletion accepted; Location names the job' },
+          ...errorResponses,
+        },
       },
     },
     async (req, reply) => {

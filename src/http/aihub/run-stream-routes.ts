@@ -24,7 +24,8 @@ export const runStreamRoutes: FastifyPluginAsyncTypebox<{ services: Services }> 
       schema: {
         tags,
         operationId: 'getRunLogs',
-        description: 'The run log as text; with follow=true the response streams until the run ends.',
+        description:
+          'The run log as text; with follow=true the response streams until the run ends.',
         params: RunParams,
         querystring: LogsQuery,
         response: { 200: { description: 'text/plain log lines' }, ...errorResponses },
@@ -35,7 +36,9 @@ export const runStreamRoutes: FastifyPluginAsyncTypebox<{ services: Services }> 
       const id = req.params.run_id;
       if (!req.query.follow) {
         const events = await services.runLogs.all(p, id);
-        return reply.type('text/plain; charset=utf-8').send(events.map((e) => `${formatEvent(e)}\n`).join(''));
+        return reply
+          .type('text/plain; charset=utf-8')
+          .send(events.map((e) => `${formatEvent(e)}\n`).join(''));
       }
       const events = services.runLogs.follow(p, id, 0, clientGone(req));
       const first = await events.next();
@@ -66,7 +69,12 @@ export const runStreamRoutes: FastifyPluginAsyncTypebox<{ services: Services }> 
     async (req, reply) => {
       const p = principal(req);
       const last = Number(req.headers['last-event-id'] ?? 0);
-      const events = services.runLogs.follow(p, req.params.run_id, Number.isFinite(last) ? last : 0, clientGone(req));
+      const events = services.runLogs.follow(
+        p,
+        req.params.run_id,
+        Number.isFinite(last) ? last : 0,
+        clientGone(req),
+      );
       const first = await events.next();
       reply.raw.writeHead(200, {
         'content-type': 'text/event-stream',

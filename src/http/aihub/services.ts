@@ -9,7 +9,6 @@ import type { RunResultsService } from '../../services/run-results-service.js';
 import type { RunLogService } from '../../services/run-log-service.js';
 import type { RunDeletionService } from '../../services/run-deletion-service.js';
 
-
 /** The services the HTTP layer calls; built by the composition root. */
 export interface Services {
   auth: AuthService;

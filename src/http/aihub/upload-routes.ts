@@ -14,7 +14,9 @@ import { principal } from '../request-context.js';
 import type { Services } from './services.js';
 
 const tags = ['Batches'];
-const binaryBody = { content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } };
+const binaryBody = {
+  content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+};
 
 /** Routes whose bodies are file bytes: streamed, never parsed or buffered. */
 export const batchUploadRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (

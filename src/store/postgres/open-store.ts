@@ -79,7 +79,12 @@ export function openPostgresStore(opts: PostgresOptions): Store {
     db,
     { claimJobs, supportsSkipLocked: true },
     {
-      capabilities: { backend: 'postgres', supportsSkipLocked: true, supportsNotify: true, idsVisibleInOrder: false },
+      capabilities: {
+        backend: 'postgres',
+        supportsSkipLocked: true,
+        supportsNotify: true,
+        idsVisibleInOrder: false,
+      },
       migrations: MIGRATIONS,
       async migrate() {
         const client = await pool.connect();

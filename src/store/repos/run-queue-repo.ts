@@ -128,7 +128,10 @@ export class RunQueueRepo {
 
   /** Removes a queued run from the queue; false when it was not there (already claimed). */
   async dequeue(runId: string): Promise<boolean> {
-    const res = await this.db.deleteFrom('run_queue').where('run_id', '=', runId).executeTakeFirst();
+    const res = await this.db
+      .deleteFrom('run_queue')
+      .where('run_id', '=', runId)
+      .executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
   }
 

@@ -16,26 +16,26 @@ export class TokenRepo {
   async authenticate(
     hash: string,
     context: string | undefined,
-  ): Promise<{ token: Token; user: User; orgId: string; role: Membership['role'] | null } | undefined> {
+  ): Promise<
+    { token: Token; user: User; orgId: string; role: Membership['role'] | null } | undefined
+  > {
     const ctx = context ?? null;
     const row = await this.db
       .selectFrom('tokens')
       .innerJoin('users', 'users.id', 'tokens.user_id')
       .leftJoin('memberships', (join) =>
-        join
-          .onRef('memberships.user_id', '=', 'users.id')
-          .on((eb) =>
-            eb(
-              'memberships.org_id',
-              '=',
-              eb
-                .case()
-                .when(sql<boolean>`CAST(${ctx} AS TEXT) IS NULL OR CAST(${ctx} AS TEXT) = users.id`)
-                .then(eb.ref('users.org_id'))
-                .else(sql<string>`CAST(${ctx} AS TEXT)`)
-                .end(),
-            ),
+        join.onRef('memberships.user_id', '=', 'users.id').on((eb) =>
+          eb(
+            'memberships.org_id',
+            '=',
+            eb
+              .case()
+              .when(sql<boolean>`CAST(${ctx} AS TEXT) IS NULL OR CAST(${ctx} AS TEXT) = users.id`)
+              .then(eb.ref('users.org_id'))
+              .else(sql<string>`CAST(${ctx} AS TEXT)`)
+              .end(),
           ),
+        ),
       )
       .select([
         'tokens.id',

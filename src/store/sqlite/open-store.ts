@@ -81,7 +81,10 @@ export function openSqliteStore(file: string, now: () => number = Date.now): Sto
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
 
-  const dialect = new TranslatingDialect(new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }), translate);
+  const dialect = new TranslatingDialect(
+    new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
+    translate,
+  );
   const db = new Kysely<Database>({ dialect });
 
   const applied = (): AppliedMigration[] => {
@@ -95,7 +98,12 @@ export function openSqliteStore(file: string, now: () => number = Date.now): Sto
     db,
     { claimJobs, supportsSkipLocked: false },
     {
-      capabilities: { backend: 'sqlite', supportsSkipLocked: false, supportsNotify: false, idsVisibleInOrder: true },
+      capabilities: {
+        backend: 'sqlite',
+        supportsSkipLocked: false,
+        supportsNotify: false,
+        idsVisibleInOrder: true,
+      },
       migrations: MIGRATIONS,
       // One immediate transaction is the lock: a second process waits, then finds nothing to do.
       async migrate() {
