@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isRunboxError } from '../contract/errors.js';
 import { registerAdmin } from './admin-commands.js';
+import { registerApps } from './apps-commands.js';
 import { registerServe } from './serve-command.js';
 
 // Read here rather than from main.ts, which loads the whole server.
@@ -18,6 +19,7 @@ const program = new Command()
 
 registerServe(program);
 registerAdmin(program);
+registerApps(program);
 
 try {
   await program.parseAsync(process.argv);
