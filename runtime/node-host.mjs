@@ -65,4 +65,7 @@ process.on('message', (msg) => {
     });
 });
 
+// The worker went away (killed, crashed): stop too, rather than run on with nobody to report to.
+process.on('disconnect', () => process.exit(0));
+
 send({ type: 'ready' });
