@@ -49,14 +49,14 @@ export class LocalBlobs implements Blobs {
     await this.tmpReady;
     const file = join(this.tmp, randomBytes(12).toString('hex'));
     const counter = new ByteCounter(limits);
+    const out = createWriteStream(file, { flags: 'wx', flush: true, mode: 0o444 });
     try {
-      await pipeline(
-        source,
-        counter,
-        createWriteStream(file, { flags: 'wx', flush: true, mode: 0o444 }),
-      );
+      await pipeline(source, counter, out);
       return { file, size: counter.bytes };
     } catch (err) {
+      // The file is opened asynchronously: a write refused early may open it after this point,
+      // so wait until the stream has closed before removing it.
+      if (!out.closed) await new Promise<void>((r) => out.once('close', () => r()));
       await rm(file, { force: true });
       throw err;
     }
