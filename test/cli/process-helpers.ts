@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import type { BackendTarget } from '../helpers/backends.js';
+import { until } from '../helpers/poll.js';
 
 const BIN = fileURLToPath(new URL('../../bin/runbox.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -18,20 +19,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Generous: a cold `tsx` start on a loaded machine takes several seconds. */
 export const DEADLINE_MS = 20_000;
 
-/** Polls `check` until it returns something other than undefined, or throws after the deadline. */
-export async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = DEADLINE_MS,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { until };
 
 /** A port nobody listens on right now (the OS picks it; the child binds it a moment later). */
 export async function freePort(): Promise<number> {

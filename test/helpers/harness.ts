@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { Sources } from '../../src/domain/sources.js';
 import { createRunbox, type Runbox } from '../../src/main.js';
 import { freshTarget, type Backend } from './backends.js';
+import { until } from './poll.js';
 
 export interface Harness {
   runbox: Runbox;
@@ -67,18 +68,12 @@ export async function startHarness(
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(
+export function waitFor<T>(
   check: () => Promise<T | undefined>,
   what: string,
   timeoutMs = 15_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return until(what, check, timeoutMs);
 }
 
 /** Polls a job until it is no longer PENDING/RUNNING; returns its final status body. */
