@@ -7,7 +7,6 @@ import { describeEachBackend } from '../helpers/backends.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import {
   acmeState,
-  createBatch,
   expectError,
   listen,
   putBatchFile,
@@ -15,6 +14,8 @@ import {
   rawRequest,
   storageFiles,
   storedBatchFile,
+  postJson,
+  seedBatchWithFile,
 } from './http-helpers.js';
 
 describeEachBackend('v2 batches: bad bodies, sizes and ids', (backend) => {
@@ -22,19 +23,8 @@ describeEachBackend('v2 batches: bad bodies, sizes and ids', (backend) => {
   afterEach(async () => h?.close());
 
   const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
-    h.as(h.tokens.alice, {
-      method: 'POST',
-      url,
-      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
-      headers: { 'content-type': 'application/json', ...headers },
-    });
-
-  /** A batch with one file, so "nothing changed" covers an existing file too. */
-  const seed = async () => {
-    const id = await createBatch(h, h.tokens.alice, { name: 'seed' });
-    expect((await putBatchFile(h, h.tokens.alice, id, 'a.txt', 'original')).statusCode).toBe(204);
-    return id;
-  };
+    postJson(h, url, payload, headers);
+  const seed = () => seedBatchWithFile(h);
 
   it('refuses malformed JSON', async () => {
     h = await startHarness(backend);

@@ -16,6 +16,8 @@ import {
   rawErrorType,
   rawRequest,
   storedBatchFile,
+  postJson,
+  seedBatchWithFile,
 } from './http-helpers.js';
 
 /** File names as they appear in the URL, each decoding to something that must be refused. */
@@ -38,19 +40,8 @@ describeEachBackend('v2 batches: bad names', (backend) => {
   afterEach(async () => h?.close());
 
   const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
-    h.as(h.tokens.alice, {
-      method: 'POST',
-      url,
-      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
-      headers: { 'content-type': 'application/json', ...headers },
-    });
-
-  /** A batch with one file, so "nothing changed" covers an existing file too. */
-  const seed = async () => {
-    const id = await createBatch(h, h.tokens.alice, { name: 'seed' });
-    expect((await putBatchFile(h, h.tokens.alice, id, 'a.txt', 'original')).statusCode).toBe(204);
-    return id;
-  };
+    postJson(h, url, payload, headers);
+  const seed = () => seedBatchWithFile(h);
 
   it('refuses traversal, absolute, NUL, control and backslash file names, storing nothing', async () => {
     h = await startHarness(backend);

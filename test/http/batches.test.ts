@@ -9,18 +9,7 @@ import {
   putBatchFile,
   storedBatchFile,
 } from './http-helpers.js';
-
-interface BatchInfo {
-  id: number;
-  name: string;
-  workspace: string;
-  mount_point: string;
-  repo_owner: string;
-  batch_owner: string;
-  created_at_ms: number;
-  updated_at_ms: number;
-  path_suffix: string;
-}
+import type { BatchInfo } from '../../src/services/batch-service.js';
 
 describeEachBackend('v2 batches', (backend) => {
   let h: Harness;

@@ -230,3 +230,25 @@ export function multipartClient(harness: () => Harness, partSize: number) {
   };
   return { open, start, part, finish, sendAll };
 }
+
+/** POST a JSON body (or a raw string, for malformed JSON) as alice. */
+export function postJson(
+  h: Harness,
+  url: string,
+  payload: unknown,
+  headers: Record<string, string> = {},
+) {
+  return h.as(h.tokens.alice, {
+    method: 'POST',
+    url,
+    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+}
+
+/** A batch with one file, so "nothing changed" covers an existing file too. */
+export async function seedBatchWithFile(h: Harness): Promise<number> {
+  const id = await createBatch(h, h.tokens.alice, { name: 'seed' });
+  expect((await putBatchFile(h, h.tokens.alice, id, 'a.txt', 'original')).statusCode).toBe(204);
+  return id;
+}
