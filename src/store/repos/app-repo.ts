@@ -1,5 +1,20 @@
 import type { Kysely } from 'kysely';
+import { Precompiled } from '../precompiled.js';
 import type { App, AppVersion, Database } from '../schema.js';
+
+const APP_BY_NAME = new Precompiled<{ orgId: string; name: string }, App>((db, p) =>
+  db.selectFrom('apps').selectAll().where('org_id', '=', p('orgId')).where('name', '=', p('name')),
+);
+
+const NEWEST_VERSION = new Precompiled<{ appId: string }, AppVersion>((db, p) =>
+  db
+    .selectFrom('app_versions')
+    .selectAll()
+    .where('app_id', '=', p('appId'))
+    .orderBy('created_at', 'desc')
+    .orderBy('version', 'desc')
+    .limit(1),
+);
 
 export class AppRepo {
   constructor(private readonly db: Kysely<Database>) {}
@@ -18,12 +33,7 @@ export class AppRepo {
   }
 
   async byName(orgId: string, name: string): Promise<App | undefined> {
-    return this.db
-      .selectFrom('apps')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .where('name', '=', name)
-      .executeTakeFirst();
+    return APP_BY_NAME.first(this.db, { orgId, name });
   }
 
   async list(orgId: string, limit: number, offset: number): Promise<App[]> {
@@ -60,14 +70,7 @@ export class AppRepo {
 
   /** The most recently published version: the default when a run names none. */
   async newest(appId: string): Promise<AppVersion | undefined> {
-    return this.db
-      .selectFrom('app_versions')
-      .selectAll()
-      .where('app_id', '=', appId)
-      .orderBy('created_at', 'desc')
-      .orderBy('version', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    return NEWEST_VERSION.first(this.db, { appId });
   }
 
   async versions(appId: string): Promise<AppVersion[]> {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { Precompiled } from '../precompiled.js';
 import type { Batch, BatchFile, Database } from '../schema.js';
 
 export interface NewBatch {
@@ -18,6 +19,15 @@ export interface BatchListFilter {
   offset: number;
 }
 
+const GET_BATCH = new Precompiled<{ id: number; orgId: string }, Batch>((db, p) =>
+  db
+    .selectFrom('batches')
+    .selectAll()
+    .where('id', '=', p('id'))
+    .where('org_id', '=', p('orgId'))
+    .where('deleted_at', 'is', null),
+);
+
 export class BatchRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -32,13 +42,7 @@ export class BatchRepo {
 
   /** A batch that has not been deleted, in the org. */
   async get(orgId: string, id: number): Promise<Batch | undefined> {
-    return this.db
-      .selectFrom('batches')
-      .selectAll()
-      .where('id', '=', id)
-      .where('org_id', '=', orgId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
+    return GET_BATCH.first(this.db, { id, orgId });
   }
 
   async list(f: BatchListFilter): Promise<Batch[]> {

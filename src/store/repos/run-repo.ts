@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { Precompiled } from '../precompiled.js';
 import type { Database, Run, RunFile, RunStateColumn } from '../schema.js';
 
 export interface RunListFilter {
@@ -31,6 +32,39 @@ export interface FileResult {
   documents: string | null;
 }
 
+const GET_RUN = new Precompiled<{ id: string; orgId: string }, Run>((db, p) =>
+  db.selectFrom('runs').selectAll().where('id', '=', p('id')).where('org_id', '=', p('orgId')),
+);
+
+const RECORD_FILE = new Precompiled<
+  {
+    runId: string;
+    token: string;
+    fileIndex: number;
+    state: string;
+    error: string | null;
+    documents: string | null;
+    now: number;
+  },
+  never
+>((db, p) =>
+  db
+    .updateTable('run_files')
+    .set({ state: p('state'), error: p('error'), documents: p('documents'), finished_at: p('now') })
+    .where('run_id', '=', p('runId'))
+    .where('file_index', '=', p('fileIndex'))
+    .where('state', '=', 'pending')
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('run_leases')
+          .select('run_id')
+          .where('run_id', '=', p('runId'))
+          .where('token', '=', p('token')),
+      ),
+    ),
+);
+
 /** Run history and each run's files. The queue and leases are in RunQueueRepo. */
 export class RunRepo {
   constructor(private readonly db: Kysely<Database>) {}
@@ -52,12 +86,7 @@ export class RunRepo {
   }
 
   async get(orgId: string, id: string): Promise<Run | undefined> {
-    return this.db
-      .selectFrom('runs')
-      .selectAll()
-      .where('id', '=', id)
-      .where('org_id', '=', orgId)
-      .executeTakeFirst();
+    return GET_RUN.first(this.db, { id, orgId });
   }
 
   async getById(id: string): Promise<Run | undefined> {
@@ -122,23 +151,16 @@ export class RunRepo {
    * Returns whether it was written.
    */
   async recordFile(runId: string, token: string, r: FileResult, now: number): Promise<boolean> {
-    const res = await this.db
-      .updateTable('run_files')
-      .set({ state: r.state, error: r.error, documents: r.documents, finished_at: now })
-      .where('run_id', '=', runId)
-      .where('file_index', '=', r.fileIndex)
-      .where('state', '=', 'pending')
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('run_leases')
-            .select('run_id')
-            .where('run_id', '=', runId)
-            .where('token', '=', token),
-        ),
-      )
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0;
+    const n = await RECORD_FILE.affected(this.db, {
+      runId,
+      token,
+      fileIndex: r.fileIndex,
+      state: r.state,
+      error: r.error,
+      documents: r.documents,
+      now,
+    });
+    return n > 0;
   }
 
   async fileCounts(runId: string): Promise<{ pending: number; done: number; failed: number }> {

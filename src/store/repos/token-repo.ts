@@ -1,5 +1,53 @@
 import { sql, type Kysely } from 'kysely';
+import { Precompiled } from '../precompiled.js';
 import type { Database, Membership, Token, User } from '../schema.js';
+
+/** The per-request authentication read (see `authenticate`), compiled once. */
+const AUTHENTICATE = new Precompiled<
+  { hash: string; ctx: string | null },
+  Omit<Token, never> & {
+    user_org_id: string;
+    user_kind: User['kind'];
+    user_display_name: string | null;
+    user_created_at: number;
+    role: Membership['role'] | null;
+  }
+>((db, p) =>
+  db
+    .selectFrom('tokens')
+    .innerJoin('users', 'users.id', 'tokens.user_id')
+    .leftJoin('memberships', (join) =>
+      join.onRef('memberships.user_id', '=', 'users.id').on((eb) =>
+        eb(
+          'memberships.org_id',
+          '=',
+          eb
+            .case()
+            .when(
+              sql<boolean>`CAST(${p('ctx')} AS TEXT) IS NULL OR CAST(${p('ctx')} AS TEXT) = users.id`,
+            )
+            .then(eb.ref('users.org_id'))
+            .else(sql<string>`CAST(${p('ctx')} AS TEXT)`)
+            .end(),
+        ),
+      ),
+    )
+    .select([
+      'tokens.id',
+      'tokens.user_id',
+      'tokens.name',
+      'tokens.token_hash',
+      'tokens.created_at',
+      'tokens.expires_at',
+      'tokens.revoked_at',
+      'users.org_id as user_org_id',
+      'users.kind as user_kind',
+      'users.display_name as user_display_name',
+      'users.created_at as user_created_at',
+      'memberships.role',
+    ])
+    .where('tokens.token_hash', '=', p('hash')),
+);
 
 export class TokenRepo {
   constructor(private readonly db: Kysely<Database>) {}
@@ -20,39 +68,7 @@ export class TokenRepo {
     { token: Token; user: User; orgId: string; role: Membership['role'] | null } | undefined
   > {
     const ctx = context ?? null;
-    const row = await this.db
-      .selectFrom('tokens')
-      .innerJoin('users', 'users.id', 'tokens.user_id')
-      .leftJoin('memberships', (join) =>
-        join.onRef('memberships.user_id', '=', 'users.id').on((eb) =>
-          eb(
-            'memberships.org_id',
-            '=',
-            eb
-              .case()
-              .when(sql<boolean>`CAST(${ctx} AS TEXT) IS NULL OR CAST(${ctx} AS TEXT) = users.id`)
-              .then(eb.ref('users.org_id'))
-              .else(sql<string>`CAST(${ctx} AS TEXT)`)
-              .end(),
-          ),
-        ),
-      )
-      .select([
-        'tokens.id',
-        'tokens.user_id',
-        'tokens.name',
-        'tokens.token_hash',
-        'tokens.created_at',
-        'tokens.expires_at',
-        'tokens.revoked_at',
-        'users.org_id as user_org_id',
-        'users.kind as user_kind',
-        'users.display_name as user_display_name',
-        'users.created_at as user_created_at',
-        'memberships.role',
-      ])
-      .where('tokens.token_hash', '=', hash)
-      .executeTakeFirst();
+    const row = await AUTHENTICATE.first(this.db, { hash, ctx });
     if (!row) return undefined;
     const { user_org_id, user_kind, user_display_name, user_created_at, role, ...token } = row;
     const personal = ctx === null || ctx === token.user_id;

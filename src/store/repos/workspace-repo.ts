@@ -1,5 +1,10 @@
 import type { Kysely } from 'kysely';
+import { Precompiled } from '../precompiled.js';
 import type { Database, Workspace } from '../schema.js';
+
+const GET_WORKSPACE = new Precompiled<{ id: string }, Workspace>((db, p) =>
+  db.selectFrom('workspaces').selectAll().where('id', '=', p('id')),
+);
 
 export class WorkspaceRepo {
   constructor(private readonly db: Kysely<Database>) {}
@@ -9,7 +14,7 @@ export class WorkspaceRepo {
   }
 
   async get(id: string): Promise<Workspace | undefined> {
-    return this.db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
+    return GET_WORKSPACE.first(this.db, { id });
   }
 
   async byName(orgId: string, name: string): Promise<Workspace | undefined> {
