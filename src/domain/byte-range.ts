@@ -2,13 +2,16 @@ import { RunboxError } from '../contract/errors.js';
 
 /**
  * Parses a single HTTP byte range (`bytes=a-b`, `bytes=a-`, `bytes=-n`) against a file size.
- * Returns undefined for no header; throws range-not-satisfiable for a range the file can't serve.
+ * Returns undefined for no header or another unit; throws range-not-satisfiable for a bytes range
+ * that is malformed or that the file can't serve.
  */
 export function parseByteRange(
   header: string | undefined,
   size: number,
 ): { start: number; end: number } | undefined {
   if (header === undefined || header === '') return undefined;
+  // A range unit other than bytes is ignored, and the whole file served (RFC 9110 §14.2).
+  if (!/^\s*bytes=/i.test(header)) return undefined;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   const unsatisfiable = () =>
     new RunboxError(

@@ -208,6 +208,16 @@ describeEachBackend('v2 files: bad input', (backend) => {
       });
       expect({ range, status: res.statusCode }).toEqual({ range, status: 416 });
     }
+    // A unit other than bytes is ignored (RFC 9110 §14.2): the whole file.
+    const other = await h.as(h.tokens.alice, {
+      method: 'GET',
+      url: `/api/v2/files/${ALICE}/a/keep.txt?expect-node-type=file`,
+      headers: { range: 'items=0-1' },
+    });
+    expect({ status: other.statusCode, body: other.payload }).toEqual({
+      status: 200,
+      body: 'original',
+    });
     expect((await readKeep()).payload).toBe('original');
   });
 });
