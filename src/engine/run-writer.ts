@@ -4,6 +4,7 @@ import type { RunStateColumn } from '../store/schema.js';
 import type { FileResult } from '../store/repos/run-repo.js';
 import type { NewRunEvent } from '../store/repos/run-event-repo.js';
 import type { Repositories, Store } from '../store/store.js';
+import { GroupCommit } from './group-commit.js';
 import type { RunSignals } from './run-signals.js';
 
 type Item =
@@ -20,12 +21,6 @@ type Item =
       events: NewRunEvent[];
     };
 
-interface Pending {
-  item: Item;
-  resolve(written: boolean): void;
-  reject(err: unknown): void;
-}
-
 /**
  * Group commit for everything workers record: file outcomes, run finishes and log/status
  * events. Whatever arrives while one transaction is being written goes into the next one, so
@@ -34,12 +29,18 @@ interface Pending {
  * is not).
  */
 export class RunWriter {
-  private queue: Pending[] = [];
-  private flushing: Promise<void> | undefined;
+  private readonly commits: GroupCommit<Item, boolean>;
 
   constructor(
     private readonly deps: { store: Store; clock: Clock; signals: RunSignals; log: Logger },
-  ) {}
+  ) {
+    this.commits = new GroupCommit(deps.store, (tx, items) => this.write(tx, items), {
+      maxBatch: 500,
+      onCommitted: (items) => {
+        for (const id of new Set(items.flatMap(touchedRuns))) deps.signals.changed(id);
+      },
+    });
+  }
 
   events(events: NewRunEvent[]): Promise<boolean> {
     return events.length === 0 ? Promise.resolve(true) : this.push({ kind: 'events', events });
@@ -54,35 +55,17 @@ export class RunWriter {
   }
 
   private push(item: Item): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
-      this.flushing ??= this.flush();
+    return this.commits.submit(item).catch((err: unknown) => {
+      this.deps.log.error({ err }, 'writing run results failed');
+      throw err;
     });
   }
 
-  /** Writes batches until the queue is empty. */
-  private async flush(): Promise<void> {
-    await new Promise((r) => setImmediate(r));
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, 500);
-      try {
-        const results = await this.deps.store.transaction((tx) => this.write(tx, batch));
-        batch.forEach((p, i) => p.resolve(results[i]!));
-        const touched = new Set(batch.flatMap((p) => touchedRuns(p.item)));
-        for (const id of touched) this.deps.signals.changed(id);
-      } catch (err) {
-        this.deps.log.error({ err }, 'writing run results failed');
-        for (const p of batch) p.reject(err);
-      }
-    }
-    this.flushing = undefined;
-  }
-
-  private async write(tx: Repositories, batch: Pending[]): Promise<boolean[]> {
+  private async write(tx: Repositories, batch: Item[]): Promise<boolean[]> {
     const now = this.deps.clock.now();
     const events: NewRunEvent[] = [];
     const out: boolean[] = [];
-    for (const { item } of batch) {
+    for (const item of batch) {
       if (item.kind === 'events') {
         events.push(...item.events);
         out.push(true);
@@ -111,8 +94,8 @@ export class RunWriter {
   }
 
   /** Resolves once everything queued so far is written. */
-  async drain(): Promise<void> {
-    while (this.flushing) await this.flushing;
+  drain(): Promise<void> {
+    return this.commits.drain();
   }
 }
 

@@ -1,6 +1,5 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Blobs, ByteSource } from '../blobs/blobs.js';
@@ -15,7 +14,6 @@ import {
 import { MANIFEST_FILE, parseManifest, type Manifest } from '../domain/manifest.js';
 import type { Sources } from '../domain/sources.js';
 import { extractPackage } from '../engine/packages/extract-package.js';
-import { readFile } from 'node:fs/promises';
 import type { App, AppVersion } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { isAdmin, type Principal } from './principal.js';
@@ -144,7 +142,8 @@ export class AppService {
     q: { limit?: number | undefined; offset?: number | undefined },
   ): Promise<AppInfo[]> {
     const apps = await this.store.apps.list(p.orgId, q.limit ?? 100, q.offset ?? 0);
-    return Promise.all(apps.map((a) => this.info(a)));
+    const newest = await this.store.apps.newestVersions(apps.map((a) => a.id));
+    return apps.map((a) => toAppInfo(a, newest.get(a.id) ?? null));
   }
 
   async get(p: Principal, appId: string): Promise<AppInfo> {
@@ -203,17 +202,20 @@ export class AppService {
   }
 
   private async info(a: App): Promise<AppInfo> {
-    const newest = await this.store.apps.newest(a.id);
-    return {
-      id: a.id,
-      name: a.name,
-      owner: a.owner,
-      description: a.description,
-      latest_version: newest?.version ?? null,
-      created_at_ms: a.created_at,
-      updated_at_ms: a.updated_at,
-    };
+    return toAppInfo(a, (await this.store.apps.newest(a.id))?.version ?? null);
   }
+}
+
+function toAppInfo(a: App, latest: string | null): AppInfo {
+  return {
+    id: a.id,
+    name: a.name,
+    owner: a.owner,
+    description: a.description,
+    latest_version: latest,
+    created_at_ms: a.created_at,
+    updated_at_ms: a.updated_at,
+  };
 }
 
 /**

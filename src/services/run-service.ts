@@ -67,9 +67,10 @@ export class RunService {
     },
   ) {
     // Concurrent creates share commits: the run, its files, its queue row and its first event.
-    this.creates = new GroupCommit(deps.store, async (tx, c: NewRun) => {
-      await tx.runs.insert(c.run, c.files);
-      await tx.runEvents.append([c.event]);
+    this.creates = new GroupCommit(deps.store, async (tx, batch: NewRun[]) => {
+      for (const c of batch) await tx.runs.insert(c.run, c.files);
+      await tx.runEvents.append(batch.map((c) => c.event));
+      return batch.map(() => undefined);
     });
   }
 
@@ -120,7 +121,7 @@ export class RunService {
     const now = sources.clock.now();
     const { files, inputPrefix } =
       input.batch_id !== undefined
-        ? await this.batchInput(p, id, input.batch_id)
+        ? await this.batchInput(p, input.batch_id)
         : await this.snapshotInput(p, id, input.input_dir!);
     const run: Run = {
       id,
@@ -173,7 +174,7 @@ export class RunService {
   }
 
   /** A batch run reads the batch's files where they are stored. */
-  private async batchInput(p: Principal, _runId: string, batchId: number) {
+  private async batchInput(p: Principal, batchId: number) {
     const { store } = this.deps;
     await this.deps.batches.visible(store, p, batchId);
     const rows = await store.batches.listFiles(batchId, undefined, this.deps.maxRunFiles + 1);

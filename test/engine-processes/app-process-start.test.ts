@@ -51,6 +51,9 @@ describe('an app process that cannot start [sqlite]', () => {
     expect(['COMPLETE', 'FAILED']).toContain(ended.status);
     const files = await user.results(run.id);
     expect(files.map((f) => f.original_file_name)).toEqual(['a.txt', 'b.txt']);
+    // The file that needed a new app process failed, saying why; it did not just vanish.
+    const log = await user.log(run.id);
+    expect(log).toMatch(/\[file\] [ab]\.txt: failed \(The app's process could not be started/);
     expect(worker.exit, worker.describe()).toBeUndefined();
   });
 });

@@ -3,13 +3,13 @@
  * FOR UPDATE SKIP LOCKED): a thousand runs created through the API all complete, each is
  * executed exactly once, and both workers do part of the work.
  */
-import { describe, expect, it } from 'vitest';
-import { POSTGRES_URL } from '../helpers/backends.js';
+import { expect, it } from 'vitest';
+import { describePostgres } from '../helpers/backends.js';
 import { engineProcesses, executions, probePackage } from './cluster.js';
 
 const RUNS = 1_000;
 
-describe.skipIf(!POSTGRES_URL)('two workers on one Postgres queue [postgres]', () => {
+describePostgres('two workers on one Postgres queue', () => {
   const { cluster } = engineProcesses();
 
   it(

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CommandRunner } from '../../src/engine/runner/command-runner.js';
 import type { FileTask } from '../../src/engine/runner/file-task.js';
+import { fileTask } from './file-tasks.js';
 
 /** A real executable: a shell script whose behaviour depends on the input file's name. */
 const SCRIPT = `#!/bin/sh
@@ -27,23 +28,8 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const runner = (concurrency = 2) =>
   new CommandRunner({ packageDir: dir, entry: 'run.sh', concurrency, graceMs: 300 });
 
-function task(name: string, over: Partial<FileTask> = {}): FileTask & { logs: string[] } {
-  const path = join(dir, name);
-  writeFileSync(path, 'three little words');
-  const logs: string[] = [];
-  return {
-    id: name,
-    fairKey: 'acme',
-    file: { name, path, size: 18 },
-    keys: { currency: 'EUR' },
-    secrets: {},
-    outputDir: dir,
-    deadline: Date.now() + 20_000,
-    onLog: (l) => logs.push(l),
-    logs,
-    ...over,
-  };
-}
+const task = (name: string, over: Partial<FileTask> = {}) =>
+  fileTask(dir, name, 'three little words', over);
 
 describe('CommandRunner', () => {
   it('runs the entry per file with the documented environment and parses stdout', async () => {

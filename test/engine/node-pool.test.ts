@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FileTask } from '../../src/engine/runner/file-task.js';
+import { fileTask } from './file-tasks.js';
 import { NodePool } from '../../src/engine/runner/node-pool.js';
 
 /** A real app package on disk whose behaviour depends on the input file's name. */
@@ -40,23 +41,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function task(name: string, over: Partial<FileTask> = {}): FileTask & { logs: string[] } {
-  const path = join(dir, name);
-  writeFileSync(path, `contents of ${name}`);
-  const logs: string[] = [];
-  return {
-    id: name,
-    fairKey: 'acme',
-    file: { name, path, size: `contents of ${name}`.length },
-    keys: { currency: 'EUR' },
-    secrets: {},
-    outputDir: dir,
-    deadline: Date.now() + 20_000,
-    onLog: (l) => logs.push(l),
-    logs,
-    ...over,
-  };
-}
+const task = (name: string, over: Partial<FileTask> = {}) =>
+  fileTask(dir, name, `contents of ${name}`, over);
 
 const makePool = (over: Partial<ConstructorParameters<typeof NodePool>[0]> = {}) =>
   (pool = new NodePool({

@@ -61,11 +61,10 @@ async function dropSchema(schema: string): Promise<void> {
   }
 }
 
-/** `describe` once per backend; the body receives the backend name. */
-export function describeEachBackend(name: string, body: (backend: Backend) => void): void {
-  describe(`${name} [sqlite]`, () => body('sqlite'));
+/** A Postgres-only suite, under the same rules: required in CI, a loud skip elsewhere. */
+export function describePostgres(name: string, body: () => void): void {
   if (POSTGRES_URL) {
-    describe(`${name} [postgres]`, () => body('postgres'));
+    describe(`${name} [postgres]`, body);
   } else if (REQUIRE_POSTGRES) {
     describe(`${name} [postgres]`, () => {
       it('needs Postgres', () => {
@@ -80,4 +79,10 @@ export function describeEachBackend(name: string, body: (backend: Backend) => vo
       `\n*** Postgres suite "${name}" SKIPPED: RUNBOX_TEST_DATABASE_URL is not set ***\n`,
     );
   }
+}
+
+/** `describe` once per backend; the body receives the backend name. */
+export function describeEachBackend(name: string, body: (backend: Backend) => void): void {
+  describe(`${name} [sqlite]`, () => body('sqlite'));
+  describePostgres(name, () => body('postgres'));
 }

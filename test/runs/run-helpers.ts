@@ -12,23 +12,14 @@ import { expect } from 'vitest';
 import { EXAMPLES_DIR, publishExamples } from '../../src/services/example-apps.js';
 import { waitFor, type Harness } from '../helpers/harness.js';
 import { discardTestApp } from './test-apps.js';
+import type { AihubRun } from '../../src/services/run-views.js';
 
 export const OCTET = { 'content-type': 'application/octet-stream' } as const;
 export const TERMINAL = ['COMPLETE', 'FAILED', 'CANCELLED'] as const;
 export const SAMPLES_DIR = join(EXAMPLES_DIR, 'invoice-extractor', 'samples');
 
-export interface RunObject {
-  id: string;
-  status: string;
-  start_timestamp: number;
-  finish_timestamp: number | null;
-  msg: string | null;
-  batch_id: number | null;
-  input_dir: string | null;
-  app_id: string | null;
-  deployment_id: string | null;
-  tags: string[] | null;
-}
+/** A run as the v2 API returns it (`status` widened to string for comparisons). */
+export type RunObject = Omit<AihubRun, 'status'> & { status: string };
 
 export interface ResultField {
   field_name: string;

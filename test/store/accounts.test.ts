@@ -104,11 +104,9 @@ describeEachBackend('store: orgs, users, memberships, workspaces', (backend) => 
       created_at: T + 9,
     });
 
-    expect(await store.users.membership('acme', 'bob')).toMatchObject({ role: 'admin' });
-    expect(await store.users.membership('acme', 'eve')).toBeUndefined();
-    expect((await store.users.memberships('bob')).map((m) => [m.org_id, m.role])).toEqual([
-      ['acme', 'admin'],
-      ['globex', 'member'],
+    expect((await store.users.listInOrg('globex')).map((u) => [u.id, u.role])).toContainEqual([
+      'bob',
+      'member',
     ]);
     const acme = await store.users.listInOrg('acme');
     expect(acme.map((u) => [u.id, u.role])).toEqual([

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { Precompiled } from '../precompiled.js';
 import type { App, AppVersion, Database } from '../schema.js';
 
@@ -71,6 +71,29 @@ export class AppRepo {
   /** The most recently published version: the default when a run names none. */
   async newest(appId: string): Promise<AppVersion | undefined> {
     return NEWEST_VERSION.first(this.db, { appId });
+  }
+
+  /** The newest version of each of `appIds`, in one query (for a page of apps). */
+  async newestVersions(appIds: string[]): Promise<Map<string, string>> {
+    if (appIds.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('app_versions')
+          .select([
+            'app_id',
+            'version',
+            sql<number>`ROW_NUMBER() OVER (PARTITION BY app_id ORDER BY created_at DESC, version DESC)`.as(
+              'rank',
+            ),
+          ])
+          .where('app_id', 'in', appIds)
+          .as('v'),
+      )
+      .select(['v.app_id', 'v.version'])
+      .where('v.rank', '=', 1)
+      .execute();
+    return new Map(rows.map((r) => [r.app_id, r.version]));
   }
 
   async versions(appId: string): Promise<AppVersion[]> {

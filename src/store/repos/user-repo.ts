@@ -30,22 +30,4 @@ export class UserRepo {
       .onConflict((oc) => oc.columns(['org_id', 'user_id']).doUpdateSet({ role: m.role }))
       .execute();
   }
-
-  async membership(orgId: string, userId: string): Promise<Membership | undefined> {
-    return this.db
-      .selectFrom('memberships')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-  }
-
-  async memberships(userId: string): Promise<Membership[]> {
-    return this.db
-      .selectFrom('memberships')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .orderBy('org_id')
-      .execute();
-  }
 }
