@@ -4,6 +4,7 @@
  *
  *   npm run bench                      # both backends (Postgres at RUNBOX_BENCH_DATABASE_URL or the local default)
  *   npm run bench -- --backend sqlite --rounds 3
+ *   npm run bench -- --only throughput --seconds 5   # one scenario (throughput, dispatch, status, cancel, list)
  */
 import { cpus, freemem, totalmem, type as osType, release } from 'node:os';
 import { cancelLatency } from './scenarios/cancel.js';
@@ -23,6 +24,8 @@ const arg = (name: string, fallback: string) => {
 const ROUNDS = Number(arg('rounds', '3'));
 const SECONDS = Number(arg('seconds', '10'));
 const LIST_RUNS = Number(arg('list-runs', '1000000'));
+const ONLY = arg('only', 'all');
+const runs = (scenario: string) => ONLY === 'all' || ONLY === scenario;
 const PG_URL = process.env.RUNBOX_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const backends =
   arg('backend', 'all') === 'all'
@@ -49,7 +52,9 @@ for (const backend of backends) {
     cr: number[] = [],
     d50: number[] = [],
     d99: number[] = [],
-    rps: number[] = [];
+    rps: number[] = [],
+    srvCpu: number[] = [],
+    cliCpu: number[] = [];
   const c50: number[] = [],
     c99: number[] = [],
     idle: number[] = [],
@@ -63,35 +68,57 @@ for (const backend of backends) {
       const waitBatch = await setUp(s, { 'wait.txt': 'x' });
       await createRun(s, batchId);
       await sleep(500);
-      const [cpu, q] = await Promise.all([idleCpu(s.pid, 5), idleQueries(s.url, 5)]);
-      idle.push(cpu);
-      idleQ.push(q);
-      rssIdle.push(rssMb(s.pid));
-      let peak = 0;
-      const sampler = setInterval(() => (peak = Math.max(peak, rssMb(s.pid))), 200);
-      const t = await throughput(s, batchId, 32, SECONDS);
-      clearInterval(sampler);
-      rssLoad.push(peak);
-      tp.push(t.completePerSecond);
-      cr.push(t.createPerSecond);
-      if (t.failed > 0) console.log(`  !! ${t.failed} runs failed during the throughput round`);
-      const d = await dispatchLatency(s, batchId, 1000);
-      d50.push(d.p50);
-      d99.push(d.p99);
-      const runId = await createRun(s, batchId);
-      rps.push((await load(s, `/v2/apps/runs/${runId}`, 64, SECONDS)).rps);
-      const c = await cancelLatency(s, waitBatch, 30);
-      c50.push(c.p50);
-      c99.push(c.p99);
-      console.log(
-        `  ${backend} round ${round}: ${fmt(t.completePerSecond)} runs/s, dispatch p50 ${fmt(d.p50, 2)} ms, status ${fmt(rps.at(-1)!)} req/s, cancel p99 ${fmt(c.p99, 1)} ms`,
-      );
+      if (runs('idle')) {
+        const [cpu, q] = await Promise.all([idleCpu(s.pid, 5), idleQueries(s.url, 5)]);
+        idle.push(cpu);
+        idleQ.push(q);
+        rssIdle.push(rssMb(s.pid));
+      }
+      const line: string[] = [];
+      if (runs('throughput')) {
+        let peak = 0;
+        const sampler = setInterval(() => (peak = Math.max(peak, rssMb(s.pid))), 200);
+        const t = await throughput(s, batchId, 32, SECONDS);
+        clearInterval(sampler);
+        rssLoad.push(peak);
+        tp.push(t.completePerSecond);
+        cr.push(t.createPerSecond);
+        srvCpu.push(t.serverCpuMsPerRun);
+        cliCpu.push(t.clientCpuMsPerRun);
+        if (t.failed > 0) console.log(`  !! ${t.failed} runs failed during the throughput round`);
+        line.push(
+          `${fmt(t.completePerSecond)} runs/s (server CPU ${fmt(t.serverCpuMsPerRun, 3)} ms/run)`,
+        );
+      }
+      if (runs('dispatch')) {
+        const d = await dispatchLatency(s, batchId, 1000);
+        d50.push(d.p50);
+        d99.push(d.p99);
+        line.push(`dispatch p50 ${fmt(d.p50, 2)} ms`);
+      }
+      if (runs('status')) {
+        const runId = await createRun(s, batchId);
+        rps.push((await load(s, `/v2/apps/runs/${runId}`, 64, SECONDS)).rps);
+        line.push(`status ${fmt(rps.at(-1)!)} req/s`);
+      }
+      if (runs('cancel')) {
+        const c = await cancelLatency(s, waitBatch, 30);
+        c50.push(c.p50);
+        c99.push(c.p99);
+        line.push(`cancel p99 ${fmt(c.p99, 1)} ms`);
+      }
+      console.log(`  ${backend} round ${round}: ${line.join(', ')}`);
     } finally {
       await s.stop();
     }
   }
   report(backend, 'throughput, 32 clients, one-file runs (complete runs/s)', fmt(median(tp)));
   report(backend, '  of which creates acknowledged (runs/s)', fmt(median(cr)));
+  report(
+    backend,
+    '  CPU per run: server / benchmark client (ms)',
+    `${fmt(median(srvCpu), 3)} / ${fmt(median(cliCpu), 3)}`,
+  );
   report(
     backend,
     'dispatch latency, idle, 1,000 serial runs: p50 / p99 (ms)',
@@ -111,7 +138,7 @@ for (const backend of backends) {
     `${fmt(median(rssIdle))} / ${fmt(median(rssLoad))}`,
   );
 
-  if (LIST_RUNS > 0) {
+  if (LIST_RUNS > 0 && runs('list')) {
     const s = await startServer(backend, PG_URL);
     try {
       await setUp(s, {});

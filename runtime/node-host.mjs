@@ -1,6 +1,7 @@
 // Runs inside a child process of a Runbox worker. Loads one app version's entry once (the
 // process stays warm across files and runs) and calls its default export for each file the
 // parent sends, one file at a time. Plain JavaScript so it needs no build step.
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { format } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -39,10 +40,16 @@ process.on('message', (msg) => {
   const controller = new AbortController();
   current = { id: msg.id, controller };
   const { file, keys, secrets, outputDir } = msg;
+  let outputMade = false;
   const ctx = {
     keys,
     secrets,
-    outputDir,
+    // Made on first use, so apps that write no output cost no folder.
+    get outputDir() {
+      if (!outputMade) mkdirSync(outputDir, { recursive: true });
+      outputMade = true;
+      return outputDir;
+    },
     signal: controller.signal,
     log: (...args) => send({ type: 'log', id: msg.id, line: format(...args) }),
     progress: (fraction) => send({ type: 'progress', id: msg.id, fraction: Number(fraction) }),

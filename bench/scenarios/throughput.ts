@@ -1,5 +1,6 @@
 import { createRun, type BenchServer } from '../server-process.js';
 import { now, sleep } from '../stats.js';
+import { cpuSeconds } from './process-stats.js';
 
 /** Whether any run is still unfinished (one row, so the check costs the server little). */
 async function unfinished(s: BenchServer): Promise<number> {
@@ -18,6 +19,8 @@ export async function throughput(
   seconds: number,
 ) {
   let created = 0;
+  const serverCpu = cpuSeconds(s.pid);
+  const clientCpu = process.cpuUsage();
   const start = now();
   const end = start + seconds * 1000;
   await Promise.all(
@@ -31,6 +34,7 @@ export async function throughput(
   const createdIn = now() - start;
   while ((await unfinished(s)) > 0) await sleep(25);
   const total = now() - start;
+  const client = process.cpuUsage(clientCpu);
   const failed = (
     (await (await s.api('/v2/apps/runs?status=FAILED&limit=10')).json()) as { runs: unknown[] }
   ).runs.length;
@@ -39,5 +43,9 @@ export async function throughput(
     completePerSecond: created / (total / 1000),
     createPerSecond: created / (createdIn / 1000),
     failed,
+    /** Server process CPU (user + system) per run, ms. */
+    serverCpuMsPerRun: ((cpuSeconds(s.pid) - serverCpu) * 1000) / created,
+    /** This benchmark client's CPU per run, ms. */
+    clientCpuMsPerRun: (client.user + client.system) / 1000 / created,
   };
 }

@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DocumentShapeError, normaliseDocuments } from '../domain/documents.js';
@@ -68,7 +68,7 @@ export class RunExecutor {
    * Executes the run until every file has an outcome, it is cancelled (`cancel` aborts), or
    * its lease is lost. Never throws for anything the app does: that is data on the files.
    */
-  async execute({ run, token }: ClaimedRun, cancel: AbortSignal): Promise<void> {
+  async execute({ run, token, files }: ClaimedRun, cancel: AbortSignal): Promise<void> {
     const { writer, clock } = this.deps;
     const log = (line: string, file?: string): NewRunEvent => ({
       run_id: run.id,
@@ -96,7 +96,6 @@ export class RunExecutor {
       });
       return;
     }
-    const files = await this.deps.store.runs.pendingFiles(run.id);
     const deadline = (run.started_at ?? clock.now()) + run.timeout_ms;
     const keys = this.keys(run, manifest);
     const lost = new AbortController();
@@ -163,6 +162,8 @@ export class RunExecutor {
       if (!(await processFile(f))) failedNow++;
     };
     await Promise.all(files.map(processAndCount));
+    // Output folders are made by the app's process when it first uses one; one removal per run.
+    await rm(join(this.deps.workDir, run.id), { recursive: true, force: true });
     if (lost.signal.aborted) {
       this.deps.log.warn({ runId: run.id }, 'lease lost; another worker owns the run now');
       return;
@@ -213,7 +214,6 @@ export class RunExecutor {
       return { ok: false, reason: 'error', error: 'The input file is no longer stored.' };
     }
     const outputDir = join(this.deps.workDir, run.id, String(file.file_index));
-    await mkdir(outputDir, { recursive: true });
     try {
       return await runtime.run({
         id: `${run.id}/${file.file_index}`,
@@ -229,7 +229,6 @@ export class RunExecutor {
       });
     } finally {
       await local.release();
-      await rm(outputDir, { recursive: true, force: true });
     }
   }
 }

@@ -93,16 +93,20 @@ export class RunWorker {
       let claimed: ClaimedRun[];
       try {
         const now = clock.now();
-        claimed = await store.transaction((tx) =>
-          tx.runQueue.claim({
+        claimed = await store.transaction(async (tx) => {
+          const runs = await tx.runQueue.claim({
             worker: this.o.worker,
             limit: Math.min(free, this.o.claimBatch),
             now,
             leaseUntil: now + this.o.leaseMs,
             newToken: () => this.deps.ids.uuid(),
             rotation: this.claims++,
-          }),
-        );
+          });
+          await tx.runEvents.append(
+            runs.map((c) => statusEvent(c.run.id, now, 'running', 'Started.')),
+          );
+          return runs;
+        });
         failures = 0;
       } catch (err) {
         failures++;
@@ -110,7 +114,10 @@ export class RunWorker {
         await signals.work.wait(Math.min(30_000, 100 * 2 ** failures));
         continue;
       }
-      for (const c of claimed) this.begin(c);
+      for (const c of claimed) {
+        signals.changed(c.run.id);
+        this.begin(c);
+      }
       if (claimed.length === 0) {
         await signals.work.wait(this.o.idlePollMs);
         // Runs created in the same burst are claimed together.
@@ -123,9 +130,6 @@ export class RunWorker {
     const { run } = claim;
     const controller = new AbortController();
     const unlisten = this.deps.signals.onCancel(run.id, () => controller.abort());
-    void this.deps.writer
-      .events([statusEvent(run.id, this.deps.clock.now(), 'running', 'Started.')])
-      .catch(() => undefined);
     const done = this.deps.executor
       .execute(claim, controller.signal)
       .catch(async (err: unknown) => {

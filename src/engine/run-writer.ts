@@ -74,18 +74,16 @@ export class RunWriter {
         if (ok) events.push(...item.events);
         out.push(ok);
       } else {
-        // Fenced: only the lease holder finishes the run, and the lease ends with it.
+        // Fenced: only the lease holder finishes the run, and the lease ends with it. Holding
+        // the lease implies the run is running or cancelling, so the transition cannot miss.
         const ok =
-          (await tx.runQueue.holds(item.runId, item.token)) &&
+          (await tx.runQueue.release(item.runId, item.token)) &&
           (await tx.runs.transition(item.runId, item.from, item.to, {
             msg: item.msg,
             finished_at: now,
             files_failed: item.filesFailed,
           }));
-        if (ok) {
-          await tx.runQueue.release(item.runId, item.token);
-          events.push(...item.events);
-        }
+        if (ok) events.push(...item.events);
         out.push(ok);
       }
     }

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ const SCRIPT = `#!/bin/sh
 case "$RUNBOX_INPUT_NAME" in
   fail.txt) echo "cannot read invoice" >&2; exit 4 ;;
   garbage.txt) echo "not json" ;;
+  output.txt) echo done > "$RUNBOX_OUTPUT_DIR/out.txt" && echo '[]' ;;
   slow.txt) echo started >&2; sleep 30 ;;
   *) echo "working on $RUNBOX_INPUT_NAME" >&2
      printf '[{"class_name":"note","fields":{"words":%s,"keys":%s}}]' "$(wc -w < "$RUNBOX_INPUT_FILE")" "$RUNBOX_KEYS" ;;
@@ -39,6 +40,15 @@ describe('CommandRunner', () => {
       documents: [{ class_name: 'note', fields: { words: 3, keys: { currency: 'EUR' } } }],
     });
     expect(t.logs).toEqual(['working on a.txt']);
+  });
+
+  it('gives the command an existing output folder', async () => {
+    const outputDir = join(dir, 'out', '0');
+    expect(await runner().run(task('output.txt', { outputDir }))).toEqual({
+      ok: true,
+      documents: [],
+    });
+    expect(readFileSync(join(outputDir, 'out.txt'), 'utf8')).toBe('done\n');
   });
 
   it('fails the file on a non-zero exit, with the last stderr line', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -140,6 +140,30 @@ describe('NodePool', () => {
     );
     expect(outs.every((o) => o.ok)).toBe(true);
     expect(pids.size).toBeLessThanOrEqual(2);
+  });
+
+  it('makes the output folder when the app first uses it, and not before', async () => {
+    writeFileSync(
+      join(dir, 'index.mjs'),
+      `import { writeFileSync } from 'node:fs';
+       export default async (file, ctx) => {
+         if (file.name === 'write.txt') writeFileSync(ctx.outputDir + '/out.json', '{}');
+         return [];
+       };`,
+    );
+    const p = makePool();
+    const unused = join(dir, 'out', 'unused');
+    const used = join(dir, 'out', 'used');
+    expect(await p.run(task('skip.txt', { outputDir: unused }))).toEqual({
+      ok: true,
+      documents: [],
+    });
+    expect(existsSync(unused)).toBe(false);
+    expect(await p.run(task('write.txt', { outputDir: used }))).toEqual({
+      ok: true,
+      documents: [],
+    });
+    expect(readFileSync(join(used, 'out.json'), 'utf8')).toBe('{}');
   });
 
   it('does not pass the server environment to app code', async () => {

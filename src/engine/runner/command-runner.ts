@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { appEnvironment, type AppRuntime, type FileOutcome, type FileTask } from './file-task.js';
@@ -30,6 +31,7 @@ export class CommandRunner implements AppRuntime {
     }
     this.running++;
     try {
+      await mkdir(task.outputDir, { recursive: true });
       return await this.exec(task);
     } finally {
       this.running--;

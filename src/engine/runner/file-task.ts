@@ -6,6 +6,7 @@ export interface FileTask {
   file: { name: string; path: string; size: number };
   keys: Record<string, unknown>;
   secrets: Record<string, string>;
+  /** A folder for the app's output files; the runtime creates it (lazily for node apps). */
   outputDir: string;
   /** Epoch ms after which the file is aborted as timed out. */
   deadline: number;

@@ -1,10 +1,12 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database, Run } from '../schema.js';
+import type { Database, Run, RunFile } from '../schema.js';
 
 export interface ClaimedRun {
   run: Run;
   /** Fencing token of this lease: results are written only while it still holds the run. */
   token: string;
+  /** The run's files still without an outcome, by index. */
+  files: RunFile[];
 }
 
 /**
@@ -74,7 +76,29 @@ export class RunQueueRepo {
       .returningAll()
       .execute();
     if (runs.length === 0) return [];
-    const claimed = runs.map((run) => ({ run, token: a.newToken() }));
+    const pending = new Map<string, RunFile[]>();
+    const files = await this.db
+      .selectFrom('run_files')
+      .selectAll()
+      .where(
+        'run_id',
+        'in',
+        runs.map((r) => r.id),
+      )
+      .where('state', '=', 'pending')
+      .orderBy('run_id')
+      .orderBy('file_index')
+      .execute();
+    for (const f of files) {
+      const list = pending.get(f.run_id);
+      if (list) list.push(f);
+      else pending.set(f.run_id, [f]);
+    }
+    const claimed = runs.map((run) => ({
+      run,
+      token: a.newToken(),
+      files: pending.get(run.id) ?? [],
+    }));
     await this.db
       .insertInto('run_leases')
       .values(
@@ -143,16 +167,6 @@ export class RunQueueRepo {
       .where('token', '=', token)
       .executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
-  }
-
-  async holds(runId: string, token: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('run_leases')
-      .select('run_id')
-      .where('run_id', '=', runId)
-      .where('token', '=', token)
-      .executeTakeFirst();
-    return row !== undefined;
   }
 
   /** Of `runIds`, those whose run is being cancelled (piggybacked on the heartbeat). */

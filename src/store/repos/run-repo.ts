@@ -135,16 +135,6 @@ export class RunRepo {
       .execute();
   }
 
-  async pendingFiles(runId: string): Promise<RunFile[]> {
-    return this.db
-      .selectFrom('run_files')
-      .selectAll()
-      .where('run_id', '=', runId)
-      .where('state', '=', 'pending')
-      .orderBy('file_index')
-      .execute();
-  }
-
   /**
    * Writes a file's outcome exactly once, and only while `token` still holds the run's lease:
    * a worker that lost its lease (and whose run went to another worker) writes nothing.
