@@ -1,7 +1,7 @@
 // Runs inside a child process of a Runbox worker. Loads one app version's entry once (the
 // process stays warm across files and runs) and calls its default export for each file the
 // parent sends, one file at a time. Plain JavaScript so it needs no build step.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { format } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -61,11 +61,24 @@ process.on('message', (msg) => {
     bytes: () => readFile(file.path),
     text: () => readFile(file.path, 'utf8'),
   };
+  if (!existsSync(file.path)) {
+    send({ type: 'missing-input', id: msg.id });
+    current = undefined;
+    return;
+  }
+  // outputUnused tells the parent there is no output folder to clean up.
   load()
     .then((fn) => fn(input, ctx))
     .then(
-      (documents) => send({ type: 'result', id: msg.id, documents: documents ?? [] }),
-      (err) => send({ type: 'error', id: msg.id, message: err?.message ?? String(err) }),
+      (documents) =>
+        send({ type: 'result', id: msg.id, documents: documents ?? [], outputUnused: !outputMade }),
+      (err) =>
+        send({
+          type: 'error',
+          id: msg.id,
+          message: err?.message ?? String(err),
+          outputUnused: !outputMade,
+        }),
     )
     .finally(() => {
       if (current?.id === msg.id) current = undefined;

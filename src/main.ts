@@ -4,7 +4,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
-import { access, mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -138,15 +138,16 @@ export function createJobRunner(core: Core): JobRunner {
   );
 }
 
-/** App code reads input files in place on local storage; otherwise from a temporary copy. */
+/**
+ * App code reads input files in place on local storage (the runtimes report a file that is
+ * gone); otherwise from a temporary copy.
+ */
 function materializer(core: Core): Materialize {
   const dir = join(core.config.dataDir, 'work', 'inputs');
   const local = core.blobs.localPath?.bind(core.blobs);
   return async (key) => {
     if (local) {
-      const path = local(key);
-      await access(path);
-      return { path, release: async () => undefined };
+      return { path: local(key), release: async () => undefined };
     }
     await mkdir(dir, { recursive: true });
     const path = join(dir, core.sources.ids.uuid());

@@ -10,7 +10,7 @@ import type { NewRunEvent } from '../store/repos/run-event-repo.js';
 import type { Run, RunFile } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { PackageCache } from './packages/package-cache.js';
-import type { FileOutcome } from './runner/file-task.js';
+import { MISSING_INPUT, type FileOutcome } from './runner/file-task.js';
 import type { RuntimeRegistry } from './runner/runtime-registry.js';
 import type { RunWriter } from './run-writer.js';
 
@@ -102,6 +102,7 @@ export class RunExecutor {
     const signal = AbortSignal.any([cancel, lost.signal]);
     let timedOut = false;
 
+    let outputsToRemove = false;
     const processFile = async (file: RunFile): Promise<boolean> => {
       let outcome: FileOutcome;
       if (signal.aborted) {
@@ -110,6 +111,7 @@ export class RunExecutor {
         outcome = { ok: false, reason: 'timeout', error: 'The run timed out.' };
       } else {
         outcome = await this.runFile(run, file, runtime, { keys, deadline, signal, log });
+        if (!outcome.outputUnused) outputsToRemove = true;
       }
       if (!outcome.ok && outcome.reason === 'timeout') timedOut = true;
       let result;
@@ -163,7 +165,8 @@ export class RunExecutor {
     };
     await Promise.all(files.map(processAndCount));
     // Output folders are made by the app's process when it first uses one; one removal per run.
-    await rm(join(this.deps.workDir, run.id), { recursive: true, force: true });
+    if (outputsToRemove)
+      await rm(join(this.deps.workDir, run.id), { recursive: true, force: true });
     if (lost.signal.aborted) {
       this.deps.log.warn({ runId: run.id }, 'lease lost; another worker owns the run now');
       return;
@@ -211,7 +214,7 @@ export class RunExecutor {
     try {
       local = await this.deps.materialize(file.blob_key);
     } catch {
-      return { ok: false, reason: 'error', error: 'The input file is no longer stored.' };
+      return MISSING_INPUT;
     }
     const outputDir = join(this.deps.workDir, run.id, String(file.file_index));
     try {

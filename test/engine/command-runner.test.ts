@@ -42,6 +42,16 @@ describe('CommandRunner', () => {
     expect(t.logs).toEqual(['working on a.txt']);
   });
 
+  it('fails a file whose input is gone without starting the command', async () => {
+    const t = task('gone.txt');
+    rmSync(t.file.path);
+    expect(await runner().run(t)).toMatchObject({
+      ok: false,
+      error: 'The input file is no longer stored.',
+    });
+    expect(t.logs).toEqual([]);
+  });
+
   it('gives the command an existing output folder', async () => {
     const outputDir = join(dir, 'out', '0');
     expect(await runner().run(task('output.txt', { outputDir }))).toEqual({

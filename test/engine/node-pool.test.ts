@@ -81,7 +81,7 @@ describe('NodePool', () => {
   it('fails only the file whose code throws', async () => {
     const p = makePool();
     const [bad, good] = await Promise.all([p.run(task('throw.txt')), p.run(task('ok.txt'))]);
-    expect(bad).toEqual({ ok: false, reason: 'error', error: 'bad invoice' });
+    expect(bad).toEqual({ ok: false, reason: 'error', error: 'bad invoice', outputUnused: true });
     expect(good.ok).toBe(true);
   });
 
@@ -142,7 +142,18 @@ describe('NodePool', () => {
     expect(pids.size).toBeLessThanOrEqual(2);
   });
 
-  it('makes the output folder when the app first uses it, and not before', async () => {
+  it('fails a file whose input is gone without calling the app', async () => {
+    const t = task('gone.txt');
+    rmSync(t.file.path);
+    expect(await makePool().run(t)).toMatchObject({
+      ok: false,
+      reason: 'error',
+      error: 'The input file is no longer stored.',
+    });
+    expect(t.logs).toEqual([]);
+  });
+
+  it('makes the output folder when the app first uses it, and says when it did not', async () => {
     writeFileSync(
       join(dir, 'index.mjs'),
       `import { writeFileSync } from 'node:fs';
@@ -154,9 +165,11 @@ describe('NodePool', () => {
     const p = makePool();
     const unused = join(dir, 'out', 'unused');
     const used = join(dir, 'out', 'used');
+    // The pool learns whether there is a folder to clean up.
     expect(await p.run(task('skip.txt', { outputDir: unused }))).toEqual({
       ok: true,
       documents: [],
+      outputUnused: true,
     });
     expect(existsSync(unused)).toBe(false);
     expect(await p.run(task('write.txt', { outputDir: used }))).toEqual({
@@ -174,7 +187,7 @@ describe('NodePool', () => {
     process.env.RUNBOX_DATABASE_URL = 'postgres://secret@db/prod';
     try {
       const out = await makePool().run(task('a.txt'));
-      expect(out).toEqual({ ok: true, documents: [{ fields: { db: null } }] });
+      expect(out).toMatchObject({ ok: true, documents: [{ fields: { db: null } }] });
     } finally {
       delete process.env.RUNBOX_DATABASE_URL;
     }

@@ -1,8 +1,14 @@
 import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { appEnvironment, type AppRuntime, type FileOutcome, type FileTask } from './file-task.js';
+import {
+  appEnvironment,
+  MISSING_INPUT,
+  type AppRuntime,
+  type FileOutcome,
+  type FileTask,
+} from './file-task.js';
 import { FairQueue } from './fair-queue.js';
 
 export interface CommandRunnerOptions {
@@ -31,6 +37,13 @@ export class CommandRunner implements AppRuntime {
     }
     this.running++;
     try {
+      if (
+        !(await access(task.file.path).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return MISSING_INPUT;
       await mkdir(task.outputDir, { recursive: true });
       return await this.exec(task);
     } finally {

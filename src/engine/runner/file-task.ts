@@ -18,8 +18,19 @@ export interface FileTask {
 
 export type FailureReason = 'error' | 'crash' | 'out-of-memory' | 'timeout' | 'cancelled';
 
-export type FileOutcome =
-  { ok: true; documents: unknown } | { ok: false; reason: FailureReason; error: string };
+export type FileOutcome = (
+  { ok: true; documents: unknown } | { ok: false; reason: FailureReason; error: string }
+) & {
+  /** Set when the runtime knows the app never made its output folder (nothing to clean up). */
+  outputUnused?: true;
+};
+
+/** The outcome of a file whose input is gone (deleted while the run waited). */
+export const MISSING_INPUT: FileOutcome = {
+  ok: false,
+  reason: 'error',
+  error: 'The input file is no longer stored.',
+};
 
 /** Runs files of one app version; the node pool and the command runner implement it. */
 export interface AppRuntime {

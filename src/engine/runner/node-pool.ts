@@ -2,7 +2,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { appEnvironment, type AppRuntime, type FileOutcome, type FileTask } from './file-task.js';
+import {
+  appEnvironment,
+  MISSING_INPUT,
+  type AppRuntime,
+  type FileOutcome,
+  type FileTask,
+} from './file-task.js';
 import { FairQueue } from './fair-queue.js';
 
 const HOST = fileURLToPath(new URL('../../../runtime/node-host.mjs', import.meta.url));
@@ -37,8 +43,9 @@ type HostMessage =
   | { type: 'ready' }
   | { type: 'log'; id?: string; line: string }
   | { type: 'progress'; id: string; fraction: number }
-  | { type: 'result'; id: string; documents: unknown }
-  | { type: 'error'; id: string; message: string };
+  | { type: 'missing-input'; id: string }
+  | { type: 'result'; id: string; documents: unknown; outputUnused: boolean }
+  | { type: 'error'; id: string; message: string; outputUnused: boolean };
 
 /**
  * A warm pool of Node child processes for one app version: at most `concurrency` children,
@@ -162,9 +169,19 @@ export class NodePool implements AppRuntime {
       return;
     }
     if (!job || m.id !== job.task.id) return;
+    const unused = (u: boolean) => (u ? ({ outputUnused: true } as const) : {});
     if (m.type === 'progress') job.task.onProgress?.(m.fraction);
-    else if (m.type === 'result') this.finish(child, { ok: true, documents: m.documents });
-    else this.finish(child, { ok: false, reason: 'error', error: m.message });
+    else if (m.type === 'missing-input')
+      this.finish(child, { ...MISSING_INPUT, outputUnused: true });
+    else if (m.type === 'result')
+      this.finish(child, { ok: true, documents: m.documents, ...unused(m.outputUnused) });
+    else
+      this.finish(child, {
+        ok: false,
+        reason: 'error',
+        error: m.message,
+        ...unused(m.outputUnused),
+      });
   }
 
   private onExit(
