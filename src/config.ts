@@ -23,6 +23,18 @@ export interface Config {
   /** Time app code has to stop after the abort signal (cancel, timeout) before it is killed. */
   cancelGraceMs: number;
   logLevel: string;
+  /** The key that seals secrets (base64 of 32 bytes); unset: generated into the data directory. */
+  secretKey: string | undefined;
+  webhooks: {
+    /** Refuse webhook targets on loopback, private and link-local addresses. */
+    refusePrivateNetworks: boolean;
+    /** Time one delivery attempt may take. */
+    timeoutMs: number;
+    /** Delay before the first retry; each further retry doubles it. */
+    retryBaseMs: number;
+  };
+  /** How often retention policies are applied. */
+  retentionIntervalMs: number;
 }
 
 export interface ConfigFlags {
@@ -68,5 +80,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     runLeaseMs: int(env, 'RUNBOX_RUN_LEASE_MS', 30_000),
     cancelGraceMs: int(env, 'RUNBOX_CANCEL_GRACE_MS', 10_000),
     logLevel: env.RUNBOX_LOG_LEVEL ?? 'info',
+    secretKey: env.RUNBOX_SECRET_KEY || undefined,
+    webhooks: {
+      refusePrivateNetworks: truthy(env.RUNBOX_WEBHOOK_REFUSE_PRIVATE),
+      timeoutMs: int(env, 'RUNBOX_WEBHOOK_TIMEOUT_MS', 10_000),
+      retryBaseMs: int(env, 'RUNBOX_WEBHOOK_RETRY_BASE_MS', 2_000),
+    },
+    retentionIntervalMs: int(env, 'RUNBOX_RETENTION_INTERVAL_MS', 600_000),
   };
 }

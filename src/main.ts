@@ -28,6 +28,9 @@ import { RunService } from './services/run-service.js';
 import { RunResultsService } from './services/run-results-service.js';
 import { RunLogService } from './services/run-log-service.js';
 import { RunDeletionService } from './services/run-deletion-service.js';
+import { SecretService } from './services/secret-service.js';
+import { DeploymentService } from './services/deployment-service.js';
+import { loadSecretKey, SecretBox } from './domain/secret-box.js';
 import { RunSignals } from './engine/run-signals.js';
 import { RunWorker } from './engine/run-worker.js';
 import { RunWriter } from './engine/run-writer.js';
@@ -97,6 +100,7 @@ export async function createCore(
     sources,
     maxRunFiles: config.limits.maxRunFiles,
   });
+  const box = SecretBox.fromKey(loadSecretKey(config.dataDir, config.secretKey));
   const services: Services = {
     auth: new AuthService(store, sources.clock),
     batches,
@@ -108,6 +112,8 @@ export async function createCore(
     runResults: new RunResultsService(store, runs),
     runLogs: new RunLogService(store, runs, signals, sources.clock),
     runDeletion: new RunDeletionService(store, runs, jobs, sources),
+    secrets: new SecretService(store, box, sources),
+    deployments: new DeploymentService(store, apps, runs, box, sources),
   };
   return {
     config,

@@ -13,7 +13,7 @@ export const REVIEW_POLICIES = ['never', 'on_validation_failure', 'always'] as c
 export type ReviewPolicy = (typeof REVIEW_POLICIES)[number];
 
 const literalUnion = <T extends readonly string[]>(values: T) =>
-  Type.Union(values.map((v) => Type.Literal(v)));
+  Type.Unsafe<T[number]>(Type.Union(values.map((v) => Type.Literal(v))));
 
 export const FieldRule = Type.Object(
   {

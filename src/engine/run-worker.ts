@@ -188,7 +188,7 @@ export class RunWorker {
           msg,
           ...(terminal ? { finished_at: now } : {}),
         });
-        if (to === 'queued') await tx.runQueue.enqueue(id, run.org_id, now);
+        if (to === 'queued') await tx.runQueue.enqueue(run, now);
         await tx.runEvents.append([statusEvent(id, now, to, msg)]);
       }
       return ids;
@@ -251,7 +251,7 @@ export class RunWorker {
           lost_leases: lost,
           ...(to === 'queued' ? {} : { finished_at: now }),
         });
-        if (to === 'queued') await tx.runQueue.enqueue(run.id, run.org_id, now);
+        if (to === 'queued') await tx.runQueue.enqueue(current, now);
         await tx.runEvents.append([statusEvent(run.id, now, to, why)]);
       }
     });

@@ -13,6 +13,8 @@ import { fileRoutes } from './aihub/file-routes.js';
 import { jobRoutes } from './aihub/job-routes.js';
 import { appPublishRoutes, appRoutes } from './aihub/app-routes.js';
 import { runRoutes } from './aihub/run-routes.js';
+import { secretRoutes } from './aihub/secret-routes.js';
+import { deploymentRoutes } from './aihub/deployment-routes.js';
 import { runStreamRoutes } from './aihub/run-stream-routes.js';
 import type { Services } from './aihub/services.js';
 import { batchUploadRoutes, multipartRoutes } from './aihub/upload-routes.js';
@@ -77,6 +79,8 @@ export async function buildServer(deps: {
       await api.register(appRoutes, { services });
       await api.register(runRoutes, { services });
       await api.register(runStreamRoutes, { services });
+      await api.register(secretRoutes, { services });
+      await api.register(deploymentRoutes, { services });
     },
     { prefix: '/api' },
   );

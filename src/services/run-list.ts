@@ -14,7 +14,7 @@ export interface ListRunsQuery {
   deployment_id?: string | undefined;
   username?: string | undefined;
   run_id?: string | undefined;
-  status?: AihubRunStatus[] | undefined;
+  status?: (AihubRunStatus | 'PAUSED')[] | undefined;
   output_workspaces?: string[] | undefined;
   /** Unix seconds. */
   from_timestamp?: number | undefined;

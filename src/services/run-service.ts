@@ -11,11 +11,13 @@ import { MANIFEST_DEFAULTS } from '../domain/manifest.js';
 import { isTerminal, type RunState } from '../domain/run-state.js';
 import type { Sources } from '../domain/sources.js';
 import { uuidv7 } from '../domain/uuid7.js';
+import { createHash } from 'node:crypto';
 import { GroupCommit } from '../engine/group-commit.js';
 import { statusEvent } from '../engine/run-executor.js';
 import type { NewRunEvent } from '../store/repos/run-event-repo.js';
 import type { RunSignals } from '../engine/run-signals.js';
-import type { Run, RunFile } from '../store/schema.js';
+import type { Deployment, IdempotencyKeysTable, Run, RunFile } from '../store/schema.js';
+import type { RunSettingsRecord } from '../domain/run-settings.js';
 import type { Store } from '../store/store.js';
 import type { AppService } from './app-service.js';
 import type { BatchService } from './batch-service.js';
@@ -47,6 +49,17 @@ interface NewRun {
   run: Run;
   files: RunFile[];
   event: NewRunEvent;
+  idempotency: IdempotencyKeysTable | undefined;
+}
+
+/** How long an `Idempotency-Key` keeps answering with the run it created. */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
+
+export interface CreateRunOptions {
+  /** A deployment run: the deployment's app, version, workspace and stored settings apply. */
+  deployment?: Deployment | undefined;
+  /** The `Idempotency-Key` header: a repeat within 24 h returns the run the first call made. */
+  idempotencyKey?: string | undefined;
 }
 
 export const MAX_TAGS_CHARS = 500;
@@ -68,7 +81,12 @@ export class RunService {
   ) {
     // Concurrent creates share commits: the run, its files, its queue row and its first event.
     this.creates = new GroupCommit(deps.store, async (tx, batch: NewRun[]) => {
-      for (const c of batch) await tx.runs.insert(c.run, c.files);
+      const expired = deps.sources.clock.now() - IDEMPOTENCY_WINDOW_MS;
+      for (const c of batch) {
+        // First, so a repeated key fails its transaction before anything else is written.
+        if (c.idempotency) await tx.idempotency.record(c.idempotency, expired);
+        await tx.runs.insert(c.run, c.files);
+      }
       await tx.runEvents.append(batch.map((c) => c.event));
       return batch.map(() => undefined);
     });
@@ -81,15 +99,56 @@ export class RunService {
     return uuidv7(clock.now(), Buffer.from(ids.randomToken(10), 'base64url'));
   }
 
-  async create(p: Principal, input: CreateRunInput): Promise<AihubRun> {
+  /**
+   * Creates a run (SPEC §3, §4.1). With an idempotency key, a repeat of the same request within
+   * 24 h returns the run the first one made, and the key with another request is a conflict.
+   */
+  async create(p: Principal, input: CreateRunInput, o: CreateRunOptions = {}): Promise<AihubRun> {
+    if (o.idempotencyKey === undefined) return this.createNew(p, input, o, undefined);
+    const key = checkIdempotencyKey(o.idempotencyKey);
+    const hash = requestHash(o.deployment?.id ?? null, input);
+    const replay = await this.replay(p, key, hash);
+    if (replay) return replay;
+    try {
+      return await this.createNew(p, input, o, { key, hash });
+    } catch (err) {
+      // Another request with the same key won the race: answer as it did.
+      if (err instanceof RunboxError && err.type === 'conflict') {
+        const winner = await this.replay(p, key, hash);
+        if (winner) return winner;
+      }
+      throw err;
+    }
+  }
+
+  private async replay(p: Principal, key: string, hash: string): Promise<AihubRun | undefined> {
+    const since = this.deps.sources.clock.now() - IDEMPOTENCY_WINDOW_MS;
+    const found = await this.deps.store.idempotency.find(p.orgId, p.userId, key, since);
+    if (!found) return undefined;
+    if (found.request_hash !== hash) {
+      throw conflict('This Idempotency-Key was already used with a different request.');
+    }
+    const run = await this.deps.store.runs.get(p.orgId, found.run_id);
+    if (!run) throw notFound(`Run ${found.run_id} (created with this Idempotency-Key)`);
+    return toAihubRun(run);
+  }
+
+  private async createNew(
+    p: Principal,
+    input: CreateRunInput,
+    o: CreateRunOptions,
+    idem: { key: string; hash: string } | undefined,
+  ): Promise<AihubRun> {
     const { store, sources } = this.deps;
-    if ((input.app_name === undefined) === (input.app_id === undefined)) {
+    const d = o.deployment;
+    if (!d && (input.app_name === undefined) === (input.app_id === undefined)) {
       throw invalidInput('Give exactly one of app_name and app_id.');
     }
     if ((input.batch_id === undefined) === (input.input_dir === undefined)) {
       throw invalidInput('Give exactly one of batch_id and input_dir.');
     }
-    if (p.userKind === 'service' && !input.output_workspace && !input.output_dir) {
+    const outputWorkspace = input.output_workspace ?? d?.workspace ?? undefined;
+    if (p.userKind === 'service' && !outputWorkspace && !input.output_dir) {
       throw invalidInput('Service accounts must give output_workspace or output_dir.');
     }
     const tags = input.settings?.tags;
@@ -107,14 +166,18 @@ export class RunService {
         `settings.runtime_config.timeout_seconds must be an integer from 1 to ${MAX_TIMEOUT_SECONDS}.`,
       );
     }
-    const { app, version, manifest } = await this.deps.apps.resolve(p, {
-      appId: input.app_id,
-      appName: input.app_name,
-      owner: input.owner,
-      version: input.version,
-    });
-    if (input.output_workspace !== undefined)
-      await resolveWorkspace(store, p, input.output_workspace);
+    const { app, version, manifest } = await this.deps.apps.resolve(
+      p,
+      d
+        ? { appId: d.app_id, version: input.version ?? d.version ?? undefined }
+        : {
+            appId: input.app_id,
+            appName: input.app_name,
+            owner: input.owner,
+            version: input.version,
+          },
+    );
+    if (outputWorkspace !== undefined) await resolveWorkspace(store, p, outputWorkspace);
     if (input.output_dir !== undefined) await this.deps.files.resolve(p, input.output_dir);
 
     const id = this.newRunId();
@@ -123,22 +186,30 @@ export class RunService {
       input.batch_id !== undefined
         ? await this.batchInput(p, input.batch_id)
         : await this.snapshotInput(p, id, input.input_dir!);
+    const settings: RunSettingsRecord = {
+      keys: {
+        custom: { ...storedKeys(d?.custom_keys), ...(input.settings?.keys?.custom ?? {}) },
+        secret: {
+          ...(storedKeys(d?.secret_keys) as Record<string, string>),
+          ...(input.settings?.keys?.secret ?? {}),
+        },
+      },
+      runtime_config: input.settings?.runtime_config ?? {},
+      review: d?.review_policy ?? manifest.review ?? 'never',
+    };
     const run: Run = {
       id,
       org_id: p.orgId,
       app_id: app.id,
       app_version: version.version,
-      deployment_id: null,
+      deployment_id: d?.id ?? null,
       created_by: p.userId,
       batch_id: input.batch_id ?? null,
       input_dir: input.input_dir ?? null,
       input_prefix: inputPrefix,
-      output_workspace: input.output_workspace ?? null,
+      output_workspace: outputWorkspace ?? null,
       output_dir: input.output_dir ?? null,
-      settings: JSON.stringify({
-        keys: { custom: input.settings?.keys?.custom ?? {} },
-        runtime_config: input.settings?.runtime_config ?? {},
-      }),
+      settings: JSON.stringify(settings),
       tags: tags ? JSON.stringify(tags) : null,
       state: 'queued',
       msg: null,
@@ -153,7 +224,12 @@ export class RunService {
       created_at: now,
       started_at: null,
       finished_at: null,
+      review_completed: 0,
+      deletion_job_id: null,
     };
+    const what = d
+      ? `deployment ${d.name} (${app.name} ${version.version})`
+      : `${app.name} ${version.version}`;
     try {
       await this.creates.submit({
         run,
@@ -162,8 +238,16 @@ export class RunService {
           id,
           now,
           'queued',
-          `Queued ${app.name} ${version.version} over ${files.length} file${files.length === 1 ? '' : 's'}.`,
+          `Queued ${what} over ${files.length} file${files.length === 1 ? '' : 's'}.`,
         ),
+        idempotency: idem && {
+          org_id: p.orgId,
+          user_id: p.userId,
+          idem_key: idem.key,
+          request_hash: idem.hash,
+          run_id: id,
+          created_at: now,
+        },
       });
     } catch (err) {
       if (input.input_dir !== undefined) await this.deps.blobs.deletePrefix(inputPrefix);
@@ -190,6 +274,9 @@ export class RunService {
         error: null,
         documents: null,
         finished_at: null,
+        needs_review: 0,
+        reviewed_by: null,
+        reviewed_at: null,
       })),
     };
   }
@@ -217,6 +304,9 @@ export class RunService {
           error: null,
           documents: null,
           finished_at: null,
+          needs_review: 0,
+          reviewed_by: null,
+          reviewed_at: null,
         });
       }
     } catch (err) {
@@ -297,4 +387,31 @@ export class RunService {
       );
     }
   }
+}
+
+const storedKeys = (json: string | undefined): Record<string, unknown> =>
+  json === undefined ? {} : (JSON.parse(json) as Record<string, unknown>);
+
+/** Keys are opaque to us but bounded: printable ASCII, at most 255 characters. */
+function checkIdempotencyKey(key: string): string {
+  if (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
+    throw invalidInput('Idempotency-Key must be 1 to 255 printable ASCII characters.');
+  }
+  return key;
+}
+
+/** The request a key was used with: where it went and its body, keys in a stable order. */
+function requestHash(deploymentId: string | null, input: CreateRunInput): string {
+  return createHash('sha256').update(stableJson({ deploymentId, input })).digest('hex');
+}
+
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${stableJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
 }

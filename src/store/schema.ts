@@ -172,6 +172,10 @@ export interface RunsTable {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  /** 1 once a reviewer resumed the run from its checkpoint. */
+  review_completed: number;
+  /** The deletion job of this run's data, once one was requested (by DELETE or retention). */
+  deletion_job_id: string | null;
 }
 
 export interface RunFilesTable {
@@ -185,6 +189,10 @@ export interface RunFilesTable {
   /** JSON array of the documents the app returned (normalised). */
   documents: string | null;
   finished_at: number | null;
+  /** 1 when the run's review policy wants a person to look at this file. */
+  needs_review: number;
+  reviewed_by: string | null;
+  reviewed_at: number | null;
 }
 
 /** The queue: a run is here from creation until a worker claims it. */
@@ -192,6 +200,8 @@ export interface RunQueueTable {
   run_id: string;
   org_id: string;
   queued_at: number;
+  /** Claims skip runs of a deployment already at its concurrency limit. */
+  deployment_id: string | null;
 }
 
 /** A claimed run's lease: the worker holding it, a fencing token, and its expiry. */
@@ -200,6 +210,8 @@ export interface RunLeasesTable {
   worker: string;
   token: string;
   expires_at: number;
+  /** Counted against the deployment's concurrency limit while the lease lasts. */
+  deployment_id: string | null;
 }
 
 export interface RunEventsTable {
@@ -210,6 +222,71 @@ export interface RunEventsTable {
   kind: string;
   /** JSON. */
   data: string;
+}
+
+/** Org secrets: the value sealed with the server key, never returned. */
+export interface SecretsTable {
+  org_id: string;
+  alias: string;
+  description: string;
+  allowed_workspaces_type: 'ALL' | 'SOME' | 'NONE';
+  /** JSON array of workspace names (used when the type is SOME). */
+  allowed_workspaces: string;
+  sealed_value: string;
+  created_by: string;
+  created_at: number;
+  last_updated_by: string;
+  updated_at: number;
+}
+
+/** An app version set up to run with stored settings in a workspace. */
+export interface DeploymentsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  app_id: string;
+  /** Pinned version, or null for the newest at each run. */
+  version: string | null;
+  /** Output workspace of its runs (a name), or null for the caller's own. */
+  workspace: string | null;
+  /** JSON object of custom key values. */
+  custom_keys: string;
+  /** JSON object: app secret key name → org secret alias. */
+  secret_keys: string;
+  review_policy: 'never' | 'on_validation_failure' | 'always' | null;
+  /** JSON array of { url, events }. */
+  webhooks: string;
+  sealed_webhook_secret: string;
+  concurrency_limit: number | null;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface IdempotencyKeysTable {
+  org_id: string;
+  user_id: string;
+  idem_key: string;
+  /** SHA-256 of the request it was first used with: the same key with another body is refused. */
+  request_hash: string;
+  run_id: string;
+  created_at: number;
+}
+
+export interface RetentionPoliciesTable {
+  id: string;
+  org_id: string;
+  scope: 'org' | 'app' | 'deployment';
+  /** The org, app or deployment id. */
+  target_id: string;
+  days: number;
+  delete_input: number;
+  delete_output: number;
+  delete_logs: number;
+  delete_db_data: number;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface MigrationsTable {
@@ -237,6 +314,10 @@ export interface Database {
   run_queue: RunQueueTable;
   run_leases: RunLeasesTable;
   run_events: RunEventsTable;
+  secrets: SecretsTable;
+  deployments: DeploymentsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  retention_policies: RetentionPoliciesTable;
   runbox_migrations: MigrationsTable;
 }
 
@@ -257,3 +338,6 @@ export type Run = Selectable<RunsTable>;
 export type RunFile = Selectable<RunFilesTable>;
 export type RunEvent = Selectable<RunEventsTable>;
 export type RunLease = Selectable<RunLeasesTable>;
+export type Secret = Selectable<SecretsTable>;
+export type Deployment = Selectable<DeploymentsTable>;
+export type RetentionPolicy = Selectable<RetentionPoliciesTable>;

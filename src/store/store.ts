@@ -16,6 +16,10 @@ import { AppRepo } from './repos/app-repo.js';
 import { RunRepo } from './repos/run-repo.js';
 import { RunQueueRepo } from './repos/run-queue-repo.js';
 import { RunEventRepo } from './repos/run-event-repo.js';
+import { SecretRepo } from './repos/secret-repo.js';
+import { DeploymentRepo } from './repos/deployment-repo.js';
+import { IdempotencyRepo } from './repos/idempotency-repo.js';
+import { RetentionRepo } from './repos/retention-repo.js';
 import type { BackendOps } from './backend-ops.js';
 import type { StoreNotifications } from './notifications.js';
 
@@ -45,6 +49,10 @@ export class Repositories {
   readonly runs: RunRepo;
   readonly runQueue: RunQueueRepo;
   readonly runEvents: RunEventRepo;
+  readonly secrets: SecretRepo;
+  readonly deployments: DeploymentRepo;
+  readonly idempotency: IdempotencyRepo;
+  readonly retention: RetentionRepo;
 
   constructor(db: Kysely<Database>, ops: BackendOps) {
     this.orgs = new OrgRepo(db);
@@ -58,6 +66,10 @@ export class Repositories {
     this.runs = new RunRepo(db);
     this.runQueue = new RunQueueRepo(db, ops.supportsSkipLocked);
     this.runEvents = new RunEventRepo(db);
+    this.secrets = new SecretRepo(db);
+    this.deployments = new DeploymentRepo(db);
+    this.idempotency = new IdempotencyRepo(db);
+    this.retention = new RetentionRepo(db);
   }
 }
 

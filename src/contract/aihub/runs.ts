@@ -1,10 +1,13 @@
 import { Type } from '@sinclair/typebox';
 
-const RunStatus = Type.Union(
-  ['CANCELLED', 'COMPLETE', 'FAILED', 'PAUSED', 'RUNNING', 'STOPPED_AT_CHECKPOINT'].map((s) =>
-    Type.Literal(s),
-  ),
-);
+const RunStatus = Type.Union([
+  Type.Literal('CANCELLED'),
+  Type.Literal('COMPLETE'),
+  Type.Literal('FAILED'),
+  Type.Literal('PAUSED'),
+  Type.Literal('RUNNING'),
+  Type.Literal('STOPPED_AT_CHECKPOINT'),
+]);
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 

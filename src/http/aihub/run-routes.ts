@@ -11,6 +11,7 @@ import {
   RunObject,
   RunParams,
 } from '../../contract/aihub/runs.js';
+import { IdempotencyHeaders } from '../../contract/aihub/deployments.js';
 import { principal } from '../request-context.js';
 import type { Services } from './services.js';
 
@@ -26,11 +27,15 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
       schema: {
         tags,
         operationId: 'runApp',
+        headers: IdempotencyHeaders,
         body: CreateRunBody,
         response: { 200: RunObject, ...errorResponses },
       },
     },
-    async (req) => services.runs.create(principal(req), req.body),
+    async (req) =>
+      services.runs.create(principal(req), req.body, {
+        idempotencyKey: req.headers['idempotency-key'],
+      }),
   );
 
   app.get(

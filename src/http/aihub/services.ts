@@ -8,6 +8,8 @@ import type { RunService } from '../../services/run-service.js';
 import type { RunResultsService } from '../../services/run-results-service.js';
 import type { RunLogService } from '../../services/run-log-service.js';
 import type { RunDeletionService } from '../../services/run-deletion-service.js';
+import type { SecretService } from '../../services/secret-service.js';
+import type { DeploymentService } from '../../services/deployment-service.js';
 
 /** The services the HTTP layer calls; built by the composition root. */
 export interface Services {
@@ -21,4 +23,6 @@ export interface Services {
   runResults: RunResultsService;
   runLogs: RunLogService;
   runDeletion: RunDeletionService;
+  secrets: SecretService;
+  deployments: DeploymentService;
 }

@@ -6,10 +6,12 @@
 import type { Migration } from '../migration.js';
 import { sql as foundation } from './0001-foundation.js';
 import { sql as appsAndRuns } from './0002-apps-and-runs.js';
+import { sql as deploymentsReview } from './0003-deployments-review-webhooks.js';
 
 const SHARED: readonly Migration[] = [
   { id: 1, name: 'foundation', sql: foundation },
   { id: 2, name: 'apps-and-runs', sql: appsAndRuns },
+  { id: 3, name: 'deployments-review-webhooks', sql: deploymentsReview },
 ];
 
 export const SQLITE_MIGRATIONS = SHARED;

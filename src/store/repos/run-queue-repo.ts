@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, Run, RunFile } from '../schema.js';
+import { DeploymentRepo } from './deployment-repo.js';
 
 export interface ClaimedRun {
   run: Run;
@@ -55,17 +56,12 @@ export class RunQueueRepo {
     const start = (a.rotation ?? 0) % found.length;
     const orgs = [...found.slice(start), ...found.slice(0, start)];
     const share = Math.max(1, Math.ceil(a.limit / orgs.length));
-    const lock = this.skipLocked ? sql`FOR UPDATE SKIP LOCKED` : sql``;
-    const ids: string[] = [];
+    const pick = new QueuePick(this.db, this.skipLocked);
     for (const org of orgs) {
-      const res = await sql<{ run_id: string }>`
-        SELECT run_id FROM run_queue WHERE org_id = ${org}
-        ORDER BY queued_at, run_id LIMIT ${Math.min(share, a.limit - ids.length)} ${lock}`.execute(
-        this.db,
-      );
-      ids.push(...res.rows.map((r) => r.run_id));
-      if (ids.length >= a.limit) break;
+      await pick.fromOrg(org, Math.min(share, a.limit - pick.ids.length));
+      if (pick.ids.length >= a.limit) break;
     }
+    const ids = pick.ids;
     if (ids.length === 0) return [];
     await this.db.deleteFrom('run_queue').where('run_id', 'in', ids).execute();
     const runs = await this.db
@@ -107,6 +103,7 @@ export class RunQueueRepo {
           worker: a.worker,
           token: c.token,
           expires_at: a.leaseUntil,
+          deployment_id: c.run.deployment_id,
         })),
       )
       .execute();
@@ -142,10 +139,18 @@ export class RunQueueRepo {
   }
 
   /** Puts a run back in the queue (its state must already be `queued`). */
-  async enqueue(runId: string, orgId: string, queuedAt: number): Promise<void> {
+  async enqueue(
+    run: Pick<Run, 'id' | 'org_id' | 'deployment_id'>,
+    queuedAt: number,
+  ): Promise<void> {
     await this.db
       .insertInto('run_queue')
-      .values({ run_id: runId, org_id: orgId, queued_at: queuedAt })
+      .values({
+        run_id: run.id,
+        org_id: run.org_id,
+        queued_at: queuedAt,
+        deployment_id: run.deployment_id,
+      })
       .onConflict((oc) => oc.column('run_id').doNothing())
       .execute();
   }
@@ -179,5 +184,73 @@ export class RunQueueRepo {
       .where('state', '=', 'cancelling')
       .execute();
     return rows.map((r) => r.id);
+  }
+}
+
+/**
+ * Picks queued runs for one claim, oldest first per org, honouring deployments' concurrency
+ * limits: a deployment's runs are taken only while it has spare capacity, and once it has none
+ * its runs are skipped so the runs queued behind them are not held up.
+ */
+class QueuePick {
+  readonly ids: string[] = [];
+  /** Spare capacity of limited deployments seen so far (unlimited ones are absent). */
+  private readonly spare = new Map<string, number>();
+  private readonly checked = new Set<string>();
+  private readonly full = new Set<string>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly skipLocked: boolean,
+  ) {}
+
+  async fromOrg(org: string, want: number): Promise<void> {
+    // A few passes at most: each pass after the first skips the deployments found full.
+    for (let pass = 0; pass < 3 && want > 0; pass++) {
+      const rows = await this.queued(org, want);
+      await this.learnCapacity(rows);
+      let blocked = false;
+      for (const r of rows) {
+        const d = r.deployment_id;
+        const left = d === null ? undefined : this.spare.get(d);
+        if (left === undefined || left > 0) {
+          if (left !== undefined) this.spare.set(d!, left - 1);
+          this.ids.push(r.run_id);
+          want--;
+        } else {
+          this.full.add(d!);
+          blocked = true;
+        }
+      }
+      if (!blocked || rows.length === 0) return;
+    }
+  }
+
+  private async queued(org: string, limit: number) {
+    const lock = this.skipLocked ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+    const skipFull =
+      this.full.size > 0
+        ? sql`AND (deployment_id IS NULL OR deployment_id NOT IN (${sql.join([...this.full])}))`
+        : sql``;
+    const skipTaken =
+      this.full.size > 0 && this.ids.length > 0
+        ? sql`AND run_id NOT IN (${sql.join(this.ids)})`
+        : sql``;
+    const res = await sql<{ run_id: string; deployment_id: string | null }>`
+      SELECT run_id, deployment_id FROM run_queue WHERE org_id = ${org} ${skipFull} ${skipTaken}
+      ORDER BY queued_at, run_id LIMIT ${limit} ${lock}`.execute(this.db);
+    return res.rows;
+  }
+
+  private async learnCapacity(rows: { deployment_id: string | null }[]): Promise<void> {
+    const fresh = [
+      ...new Set(rows.map((r) => r.deployment_id).filter((d): d is string => d !== null)),
+    ].filter((d) => !this.checked.has(d));
+    if (fresh.length === 0) return;
+    for (const d of fresh) this.checked.add(d);
+    const deployments = new DeploymentRepo(this.db);
+    for (const [d, n] of await deployments.spareCapacity(fresh, this.skipLocked)) {
+      this.spare.set(d, n);
+    }
   }
 }

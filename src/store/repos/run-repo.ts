@@ -81,7 +81,12 @@ export class RunRepo {
     }
     await this.db
       .insertInto('run_queue')
-      .values({ run_id: run.id, org_id: run.org_id, queued_at: run.created_at })
+      .values({
+        run_id: run.id,
+        org_id: run.org_id,
+        queued_at: run.created_at,
+        deployment_id: run.deployment_id,
+      })
       .execute();
   }
 
