@@ -16,6 +16,7 @@ import type { Config } from './config.js';
 import type { Sources } from './domain/sources.js';
 import { JobRunner } from './engine/job-runner.js';
 import { deletionHandlers } from './engine/jobs/job-handlers.js';
+import { webhookHandlers } from './engine/webhooks/webhook-handlers.js';
 import type { Services } from './http/aihub/services.js';
 import { AdminService } from './services/admin-service.js';
 import { AuthService } from './services/auth-service.js';
@@ -30,6 +31,8 @@ import { RunLogService } from './services/run-log-service.js';
 import { RunDeletionService } from './services/run-deletion-service.js';
 import { SecretService } from './services/secret-service.js';
 import { DeploymentService } from './services/deployment-service.js';
+import { ReviewService } from './services/review-service.js';
+import { RetentionService } from './services/retention-service.js';
 import { loadSecretKey, SecretBox } from './domain/secret-box.js';
 import { RunSignals } from './engine/run-signals.js';
 import { RunWorker } from './engine/run-worker.js';
@@ -101,6 +104,7 @@ export async function createCore(
     maxRunFiles: config.limits.maxRunFiles,
   });
   const box = SecretBox.fromKey(loadSecretKey(config.dataDir, config.secretKey));
+  const runDeletion = new RunDeletionService(store, runs, jobs, sources);
   const services: Services = {
     auth: new AuthService(store, sources.clock),
     batches,
@@ -111,9 +115,11 @@ export async function createCore(
     runs,
     runResults: new RunResultsService(store, runs),
     runLogs: new RunLogService(store, runs, signals, sources.clock),
-    runDeletion: new RunDeletionService(store, runs, jobs, sources),
+    runDeletion,
+    retention: new RetentionService(store, runDeletion, sources),
     secrets: new SecretService(store, box, sources),
     deployments: new DeploymentService(store, apps, runs, box, sources),
+    review: new ReviewService(store, runs, sources, signals),
   };
   return {
     config,
@@ -132,7 +138,18 @@ export function createJobRunner(core: Core): JobRunner {
   return new JobRunner(
     {
       store: core.store,
-      handlers: deletionHandlers(core.store, core.blobs),
+      handlers: {
+        ...deletionHandlers(core.store, core.blobs),
+        ...webhookHandlers({
+          store: core.store,
+          clock: core.sources.clock,
+          webhookSecret: (d) => core.services.deployments.webhookSecret(d),
+          timeoutMs: core.config.webhooks.timeoutMs,
+          refusePrivateNetworks: core.config.webhooks.refusePrivateNetworks,
+          onEnqueued: () => core.signals.newJobs(),
+          log: core.logger.child({ component: 'webhooks' }),
+        }),
+      },
       clock: core.sources.clock,
       wakeup: core.signals.jobWork,
       log: core.logger.child({ component: 'jobs' }),
@@ -140,6 +157,16 @@ export function createJobRunner(core: Core): JobRunner {
     {
       owner: `${hostname()}:${process.pid}:${core.sources.ids.uuid().slice(0, 8)}`,
       leaseMs: core.config.jobLeaseMs,
+      retryBaseMs: { 'deliver-webhook': core.config.webhooks.retryBaseMs },
+      periodic: [
+        {
+          name: 'retention',
+          everyMs: core.config.retentionIntervalMs,
+          run: async () => {
+            if ((await core.services.retention.sweep()) > 0) core.signals.newJobs();
+          },
+        },
+      ],
     },
   );
 }
@@ -183,10 +210,12 @@ export function createRunWorker(core: Core): { worker: RunWorker; close(): Promi
     clock: core.sources.clock,
     signals: core.signals,
     log,
+    newId: () => core.sources.ids.uuid(),
   });
   const runtimes = new RuntimeRegistry(core.config.cancelGraceMs);
   const executor = new RunExecutor({
     store: core.store,
+    secrets: (run, keys) => core.services.secrets.forRun(run, keys),
     writer,
     packages: new PackageCache(join(core.config.dataDir, 'cache', 'apps'), core.blobs),
     runtimes,

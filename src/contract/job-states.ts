@@ -10,5 +10,7 @@ export const JOB_KINDS = [
   'delete-batch-file',
   'delete-path',
   'delete-run',
+  'notify-run',
+  'deliver-webhook',
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];

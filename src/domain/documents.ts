@@ -21,6 +21,15 @@ export interface StoredField {
   confidence: number | null;
   source: SourceBox[];
   error_msg?: string;
+  /** Reviewers' changes, oldest first (the reference's `modificationObject`). */
+  edit_history?: EditRecord[];
+}
+
+export interface EditRecord {
+  /** ISO 8601. */
+  timestamp: string;
+  user_id: string;
+  modifications: { message: string | null }[];
 }
 
 export interface StoredDocument {

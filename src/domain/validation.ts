@@ -31,7 +31,8 @@
  *   in characters (code points) of the raw value. Without a type, the numeric value when the
  *   value parses as a NUMBER, the length otherwise. Skipped for DATE and BOOLEAN, and when a
  *   NUMBER or CURRENCY value does not parse (the type alert already says so).
- * - `min_confidence`: fails when the confidence is null or below the threshold.
+ * - `min_confidence`: fails when the confidence is null or below the threshold; not checked
+ *   on a field a reviewer edited (it has `edit_history`).
  * - `one_of`: the raw value must equal one of the listed strings, or its numeric value (parsed
  *   as the rule's type when CURRENCY, as NUMBER otherwise) must equal a listed number.
  *
@@ -69,7 +70,7 @@ export type ValidatedDocument = Omit<StoredDocument, 'fields'> & {
   validations: { final_result_pass: boolean };
 };
 
-type FieldInput = Pick<StoredField, 'value' | 'confidence' | 'error_msg'>;
+type FieldInput = Pick<StoredField, 'value' | 'confidence' | 'error_msg' | 'edit_history'>;
 type FieldType = (typeof FIELD_TYPES)[number];
 
 const ERROR_VALUE = 'ERROR';
@@ -344,7 +345,10 @@ export function validateField(field: FieldInput, rule: FieldRule | undefined): F
   }
   const type = isFieldType(rule.type) ? rule.type : undefined;
   const input: CheckInput = { value: field.value, text, confidence: field.confidence, rule, type };
-  const alerts = CHECKS.map((check) => check(input)).filter((a) => a !== undefined);
+  // A value a person entered or confirmed is not held to the model's confidence threshold.
+  const edited = (field.edit_history?.length ?? 0) > 0;
+  const checks = edited ? CHECKS.filter((c) => c !== checkMinConfidence) : CHECKS;
+  const alerts = checks.map((check) => check(input)).filter((a) => a !== undefined);
   return outcome(alerts);
 }
 

@@ -17,6 +17,16 @@ export interface JobRunnerOptions {
   concurrency?: number;
   /** Finished jobs stay answerable this long (at least 24 h). */
   retentionMs?: number;
+  /** First retry delay per kind (default 1 s); each further retry doubles it. */
+  retryBaseMs?: Partial<Record<JobKind, number>>;
+  /** Background chores run every `everyMs` while the runner runs (e.g. retention). */
+  periodic?: PeriodicTask[];
+}
+
+export interface PeriodicTask {
+  name: string;
+  everyMs: number;
+  run(): Promise<void>;
 }
 
 const DAY = 24 * 3600 * 1000;
@@ -33,6 +43,7 @@ export class JobRunner {
   private heartbeat: NodeJS.Timeout | undefined;
   private lastPurge = 0;
   private lastHousekeeping = 0;
+  private readonly periodicRuns = new Map<string, { last: number; busy: boolean }>();
   private readonly leaseMs: number;
   private readonly idlePollMs: number;
   private readonly concurrency: number;
@@ -112,13 +123,20 @@ export class JobRunner {
       if (!(JOB_KINDS as readonly string[]).includes(job.kind)) {
         throw new Error(`Unknown job kind ${job.kind}`);
       }
-      const handler = handlers[job.kind as JobKind] as (payload: unknown) => Promise<string>;
-      const message = await handler(JSON.parse(job.payload));
+      const handler = handlers[job.kind as JobKind] as (
+        payload: unknown,
+        attempt: { attempt: number; maxAttempts: number },
+      ) => Promise<string>;
+      const message = await handler(JSON.parse(job.payload), {
+        attempt: job.attempts,
+        maxAttempts: job.max_attempts,
+      });
       outcome = { state: 'COMPLETE', message };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       if (job.attempts < job.max_attempts) {
-        const delay = Math.min(60_000, 1_000 * 2 ** (job.attempts - 1));
+        const base = this.opts.retryBaseMs?.[job.kind as JobKind] ?? 1_000;
+        const delay = Math.min(Math.max(60_000, base * 64), base * 2 ** (job.attempts - 1));
         outcome = {
           state: 'PENDING',
           message: `Attempt ${job.attempts} failed (${reason}); retrying.`,
@@ -157,8 +175,26 @@ export class JobRunner {
     }
   }
 
+  /** Starts the periodic chores that are due; one run of each at a time, never awaited here. */
+  private runPeriodic(now: number): void {
+    for (const task of this.opts.periodic ?? []) {
+      const state = this.periodicRuns.get(task.name) ?? { last: now, busy: false };
+      this.periodicRuns.set(task.name, state);
+      if (state.busy || now - state.last < task.everyMs) continue;
+      state.busy = true;
+      state.last = now;
+      task
+        .run()
+        .catch((err: unknown) =>
+          this.deps.log.error({ err, task: task.name }, 'periodic task failed'),
+        )
+        .finally(() => (state.busy = false));
+    }
+  }
+
   /** Housekeeping at most once per lease period: end abandoned jobs, forget old finished ones. */
   private async maybePurge(now: number): Promise<void> {
+    this.runPeriodic(now);
     if (now - this.lastHousekeeping >= this.leaseMs) {
       this.lastHousekeeping = now;
       await this.deps.store.jobs.failAbandoned(now);

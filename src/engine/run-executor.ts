@@ -2,7 +2,11 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DocumentShapeError, normaliseDocuments } from '../domain/documents.js';
-import type { Manifest } from '../domain/manifest.js';
+import type { Manifest, ReviewPolicy } from '../domain/manifest.js';
+import { parseRunSettings } from '../domain/run-settings.js';
+import { validateDocuments, type ValidatedDocument } from '../domain/validation.js';
+import { SecretResolutionError } from '../services/secret-service.js';
+import type { FileCounts, FileResult } from '../store/repos/run-repo.js';
 import type { RunState } from '../domain/run-state.js';
 import type { Clock } from '../domain/sources.js';
 import type { ClaimedRun } from '../store/repos/run-queue-repo.js';
@@ -17,8 +21,15 @@ import type { RunWriter } from './run-writer.js';
 /** A local file for app code to read, and how to let go of it (S3 downloads are temporary). */
 export type Materialize = (blobKey: string) => Promise<{ path: string; release(): Promise<void> }>;
 
+/** Opens the secrets a run names (key name → alias); throws SecretResolutionError for the run. */
+export type ResolveSecrets = (
+  run: Run,
+  keys: Record<string, string>,
+) => Promise<Record<string, string>>;
+
 export interface ExecutorDeps {
   store: Store;
+  secrets: ResolveSecrets;
   writer: RunWriter;
   packages: PackageCache;
   runtimes: RuntimeRegistry;
@@ -70,14 +81,39 @@ export class RunExecutor {
    */
   async execute({ run, token, files }: ClaimedRun, cancel: AbortSignal): Promise<void> {
     const { writer, clock } = this.deps;
+    // Whatever the app prints goes through `redact` before it is stored: secrets never reach logs.
+    let redact = (text: string) => text;
     const log = (line: string, file?: string): NewRunEvent => ({
       run_id: run.id,
       at: clock.now(),
       kind: 'log',
-      data: JSON.stringify(file === undefined ? { line } : { line, file }),
+      data: JSON.stringify(
+        file === undefined ? { line: redact(line) } : { line: redact(line), file },
+      ),
     });
     let manifest: Manifest;
     let runtime;
+    const settings = parseRunSettings(run.settings);
+    let secrets: Record<string, string>;
+    try {
+      secrets = await this.deps.secrets(run, settings.keys.secret);
+    } catch (err) {
+      if (!(err instanceof SecretResolutionError)) throw err;
+      const msg = `The run's secrets could not be given to the app: ${err.message}`;
+      await writer.finish({
+        runId: run.id,
+        deploymentId: run.deployment_id,
+        orgId: run.org_id,
+        token,
+        from: ['running', 'cancelling'],
+        to: 'failed',
+        msg,
+        filesFailed: run.file_count,
+        events: [statusEvent(run.id, clock.now(), 'failed', msg)],
+      });
+      return;
+    }
+    redact = redactor(Object.values(secrets));
     try {
       const v = await this.version(run);
       manifest = v.manifest;
@@ -87,6 +123,8 @@ export class RunExecutor {
       const msg = `The app could not be loaded: ${(err as Error).message}`;
       await writer.finish({
         runId: run.id,
+        deploymentId: run.deployment_id,
+        orgId: run.org_id,
         token,
         from: ['running', 'cancelling'],
         to: 'failed',
@@ -97,32 +135,34 @@ export class RunExecutor {
       return;
     }
     const deadline = (run.started_at ?? clock.now()) + run.timeout_ms;
-    const keys = this.keys(run, manifest);
+    const keys = this.keys(settings.keys.custom, manifest);
+    const rules = manifest.fields ?? [];
     const lost = new AbortController();
     const signal = AbortSignal.any([cancel, lost.signal]);
     let timedOut = false;
 
     let outputsToRemove = false;
-    const processFile = async (file: RunFile): Promise<boolean> => {
+    const processFile = async (file: RunFile): Promise<FileResult> => {
       let outcome: FileOutcome;
       if (signal.aborted) {
         outcome = { ok: false, reason: 'cancelled', error: 'The run was cancelled.' };
       } else if (clock.now() >= deadline) {
         outcome = { ok: false, reason: 'timeout', error: 'The run timed out.' };
       } else {
-        outcome = await this.runFile(run, file, runtime, { keys, deadline, signal, log });
+        outcome = await this.runFile(run, file, runtime, { keys, secrets, deadline, signal, log });
         if (!outcome.outputUnused) outputsToRemove = true;
       }
       if (!outcome.ok && outcome.reason === 'timeout') timedOut = true;
       let result;
       if (outcome.ok) {
         try {
-          const docs = normaliseDocuments(outcome.documents, manifest.fields ?? []);
+          const docs = validateDocuments(normaliseDocuments(outcome.documents, rules), rules);
           result = {
             fileIndex: file.file_index,
             state: 'done' as const,
             error: null,
             documents: JSON.stringify(docs),
+            needsReview: needsReview(settings.review, docs),
           };
         } catch (err) {
           if (!(err instanceof DocumentShapeError)) throw err;
@@ -131,14 +171,16 @@ export class RunExecutor {
             state: 'failed' as const,
             error: `The app returned an invalid result: ${err.message}.`,
             documents: null,
+            needsReview: false,
           };
         }
       } else {
         result = {
           fileIndex: file.file_index,
           state: 'failed' as const,
-          error: outcome.error,
+          error: redact(outcome.error),
           documents: null,
+          needsReview: false,
         };
       }
       const fileEvent: NewRunEvent = {
@@ -156,12 +198,15 @@ export class RunExecutor {
         ? [fileEvent, log(`${file.name}: ${result.error}`, file.name)]
         : [fileEvent];
       if (!(await writer.file(run.id, token, result, events))) lost.abort();
-      return result.state === 'done';
+      return result;
     };
 
     let failedNow = 0;
+    let reviewNow = 0;
     const processAndCount = async (f: RunFile) => {
-      if (!(await processFile(f))) failedNow++;
+      const r = await processFile(f);
+      if (r.state === 'failed') failedNow++;
+      if (r.needsReview) reviewNow++;
     };
     await Promise.all(files.map(processAndCount));
     // Output folders are made by the app's process when it first uses one; one removal per run.
@@ -175,11 +220,13 @@ export class RunExecutor {
     // the store; otherwise this attempt's outcomes are the whole story.
     const counts =
       files.length === run.file_count
-        ? { pending: 0, done: files.length - failedNow, failed: failedNow }
+        ? { pending: 0, done: files.length - failedNow, failed: failedNow, needsReview: reviewNow }
         : await this.deps.store.runs.fileCounts(run.id);
     const { to, msg } = outcomeOf(counts, cancel.aborted, timedOut, run.timeout_ms);
     await writer.finish({
       runId: run.id,
+      deploymentId: run.deployment_id,
+      orgId: run.org_id,
       token,
       from: ['running', 'cancelling'],
       to,
@@ -189,14 +236,13 @@ export class RunExecutor {
     });
   }
 
-  private keys(run: Run, manifest: Manifest): Record<string, unknown> {
-    const settings = JSON.parse(run.settings) as { keys?: { custom?: Record<string, unknown> } };
+  private keys(custom: Record<string, unknown>, manifest: Manifest): Record<string, unknown> {
     const defaults = Object.fromEntries(
       Object.entries(manifest.keys ?? {})
         .filter(([, spec]) => spec.default !== undefined)
         .map(([k, spec]) => [k, spec.default]),
     );
-    return { ...defaults, ...(settings.keys?.custom ?? {}) };
+    return { ...defaults, ...custom };
   }
 
   private async runFile(
@@ -205,6 +251,7 @@ export class RunExecutor {
     runtime: ReturnType<RuntimeRegistry['get']>,
     o: {
       keys: Record<string, unknown>;
+      secrets: Record<string, string>;
       deadline: number;
       signal: AbortSignal;
       log: (l: string, f?: string) => NewRunEvent;
@@ -223,7 +270,7 @@ export class RunExecutor {
         fairKey: run.org_id,
         file: { name: file.name, path: local.path, size: file.size },
         keys: o.keys,
-        secrets: {},
+        secrets: o.secrets,
         outputDir,
         deadline: o.deadline,
         signal: o.signal,
@@ -236,8 +283,21 @@ export class RunExecutor {
   }
 }
 
+/** Replaces every secret value (of 3 characters or more) in a text with [secret]. */
+function redactor(values: string[]): (text: string) => string {
+  const secrets = values.filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
+  if (secrets.length === 0) return (text) => text;
+  return (text) => secrets.reduce((t, v) => t.split(v).join('[secret]'), text);
+}
+
+function needsReview(policy: ReviewPolicy, docs: ValidatedDocument[]): boolean {
+  if (policy === 'always') return true;
+  if (policy === 'never') return false;
+  return docs.some((d) => !d.validations.final_result_pass);
+}
+
 function outcomeOf(
-  counts: { pending: number; done: number; failed: number },
+  counts: FileCounts,
   cancelled: boolean,
   timedOut: boolean,
   timeoutMs: number,
@@ -248,6 +308,13 @@ function outcomeOf(
     return { to: 'timed_out', msg: `The run timed out after ${Math.round(timeoutMs / 1000)} s.` };
   if (total > 0 && counts.done === 0) {
     return { to: 'failed', msg: `All ${total} file${total === 1 ? '' : 's'} failed.` };
+  }
+  if (counts.needsReview > 0) {
+    const n = counts.needsReview;
+    return {
+      to: 'stopped_at_checkpoint',
+      msg: `Stopped at the checkpoint: ${n} file${n === 1 ? '' : 's'} need${n === 1 ? 's' : ''} review.`,
+    };
   }
   return {
     to: 'complete',

@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 import type { Clock, IdSource } from '../domain/sources.js';
 import type { ClaimedRun } from '../store/repos/run-queue-repo.js';
-import type { Store } from '../store/store.js';
+import type { RunState } from '../domain/run-state.js';
+import type { Run } from '../store/schema.js';
+import type { Repositories, Store } from '../store/store.js';
+import { notificationJob } from './webhooks/run-notifications.js';
 import { statusEvent, type RunExecutor } from './run-executor.js';
 import type { RunSignals } from './run-signals.js';
 import type { RunWriter } from './run-writer.js';
@@ -38,6 +41,8 @@ export class RunWorker {
   private readonly active = new Map<string, Active>();
   private timers: NodeJS.Timeout[] = [];
   private claims = 0;
+  /** A transaction added webhook notification jobs: wake the job runners once it commits. */
+  private notified = false;
   private readonly o: Required<RunWorkerOptions>;
 
   constructor(
@@ -105,6 +110,9 @@ export class RunWorker {
           await tx.runEvents.append(
             runs.map((c) => statusEvent(c.run.id, now, 'running', 'Started.')),
           );
+          // Webhooks hear of a run's start once, not again when it is re-run after a lost worker.
+          for (const c of runs)
+            if (c.run.lost_leases === 0) await this.notify(tx, c.run, 'running', now);
           return runs;
         });
         failures = 0;
@@ -114,6 +122,7 @@ export class RunWorker {
         await signals.work.wait(Math.min(30_000, 100 * 2 ** failures));
         continue;
       }
+      this.wakeJobRunners();
       for (const c of claimed) {
         signals.changed(c.run.id);
         this.begin(c);
@@ -190,9 +199,11 @@ export class RunWorker {
         });
         if (to === 'queued') await tx.runQueue.enqueue(run, now);
         await tx.runEvents.append([statusEvent(id, now, to, msg)]);
+        await this.notify(tx, run, to, now);
       }
       return ids;
     });
+    this.wakeJobRunners();
     if (touched.length > 0) {
       this.deps.signals.newWork();
       for (const id of touched) this.deps.signals.changed(id);
@@ -228,6 +239,20 @@ export class RunWorker {
     await this.deps.writer.drain();
   }
 
+  /** Adds the webhook notification of a transition to its transaction, if anyone listens. */
+  private async notify(tx: Repositories, run: Run, to: RunState, now: number): Promise<void> {
+    const job = notificationJob(run, to, now, this.deps.ids.uuid());
+    if (!job) return;
+    await tx.jobs.enqueue(job);
+    this.notified = true;
+  }
+
+  private wakeJobRunners(): void {
+    if (!this.notified) return;
+    this.notified = false;
+    this.deps.signals.newJobs();
+  }
+
   /** Ends these leases and puts their runs back in the queue (or fails them after too many losses). */
   private async handBack(claims: ClaimedRun[], msg: string, countsAsLoss = true): Promise<void> {
     const { store, clock } = this.deps;
@@ -253,8 +278,10 @@ export class RunWorker {
         });
         if (to === 'queued') await tx.runQueue.enqueue(current, now);
         await tx.runEvents.append([statusEvent(run.id, now, to, why)]);
+        await this.notify(tx, current, to, now);
       }
     });
+    this.wakeJobRunners();
     this.deps.signals.newWork();
   }
 }

@@ -5,6 +5,7 @@ import type { FileResult } from '../store/repos/run-repo.js';
 import type { NewRunEvent } from '../store/repos/run-event-repo.js';
 import type { Repositories, Store } from '../store/store.js';
 import { GroupCommit } from './group-commit.js';
+import { notificationJob } from './webhooks/run-notifications.js';
 import type { RunSignals } from './run-signals.js';
 
 type Item =
@@ -13,6 +14,9 @@ type Item =
   | {
       kind: 'finish';
       runId: string;
+      /** With a deployment, the transition notifies its webhooks. */
+      deploymentId: string | null;
+      orgId: string;
       token: string;
       from: RunStateColumn[];
       to: RunStateColumn;
@@ -32,12 +36,21 @@ export class RunWriter {
   private readonly commits: GroupCommit<Item, boolean>;
 
   constructor(
-    private readonly deps: { store: Store; clock: Clock; signals: RunSignals; log: Logger },
+    private readonly deps: {
+      store: Store;
+      clock: Clock;
+      signals: RunSignals;
+      log: Logger;
+      newId: () => string;
+    },
   ) {
     this.commits = new GroupCommit(deps.store, (tx, items) => this.write(tx, items), {
       maxBatch: 500,
       onCommitted: (items) => {
         for (const id of new Set(items.flatMap(touchedRuns))) deps.signals.changed(id);
+        if (items.some((i) => i.kind === 'finish' && i.deploymentId !== null)) {
+          deps.signals.newJobs();
+        }
       },
     });
   }
@@ -83,7 +96,16 @@ export class RunWriter {
             finished_at: now,
             files_failed: item.filesFailed,
           }));
-        if (ok) events.push(...item.events);
+        if (ok) {
+          events.push(...item.events);
+          const job = notificationJob(
+            { id: item.runId, org_id: item.orgId, deployment_id: item.deploymentId },
+            item.to,
+            now,
+            this.deps.newId(),
+          );
+          if (job) await tx.jobs.enqueue(job);
+        }
         out.push(ok);
       }
     }

@@ -15,6 +15,8 @@ import { appPublishRoutes, appRoutes } from './aihub/app-routes.js';
 import { runRoutes } from './aihub/run-routes.js';
 import { secretRoutes } from './aihub/secret-routes.js';
 import { deploymentRoutes } from './aihub/deployment-routes.js';
+import { reviewRoutes } from './aihub/review-routes.js';
+import { retentionRoutes } from './aihub/retention-routes.js';
 import { runStreamRoutes } from './aihub/run-stream-routes.js';
 import type { Services } from './aihub/services.js';
 import { batchUploadRoutes, multipartRoutes } from './aihub/upload-routes.js';
@@ -81,6 +83,8 @@ export async function buildServer(deps: {
       await api.register(runStreamRoutes, { services });
       await api.register(secretRoutes, { services });
       await api.register(deploymentRoutes, { services });
+      await api.register(reviewRoutes, { services });
+      await api.register(retentionRoutes, { services });
     },
     { prefix: '/api' },
   );

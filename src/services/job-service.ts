@@ -2,11 +2,9 @@ import { notFound } from '../contract/errors.js';
 import type { JobKind, JobState } from '../contract/job-states.js';
 import type { Sources } from '../domain/sources.js';
 import type { JobPayloads } from '../engine/jobs/job-payloads.js';
-import type { NewJob } from '../store/schema.js';
+import { newJob } from '../engine/jobs/new-job.js';
 import type { Repositories, Store } from '../store/store.js';
 import type { Principal } from './principal.js';
-
-const MAX_ATTEMPTS = 8;
 
 export class JobService {
   constructor(
@@ -23,23 +21,11 @@ export class JobService {
     kind: K,
     payload: JobPayloads[K],
   ): Promise<string> {
-    const now = this.sources.clock.now();
-    const job: NewJob = {
+    const job = newJob(kind, payload, {
       id: this.sources.ids.uuid(),
-      org_id: orgId,
-      kind,
-      payload: JSON.stringify(payload),
-      state: 'PENDING',
-      message: 'Waiting to run.',
-      attempts: 0,
-      max_attempts: MAX_ATTEMPTS,
-      run_at: now,
-      lease_owner: null,
-      lease_expires_at: null,
-      created_at: now,
-      updated_at: now,
-      finished_at: null,
-    };
+      orgId,
+      now: this.sources.clock.now(),
+    });
     await tx.jobs.enqueue(job);
     return job.id;
   }

@@ -1,6 +1,7 @@
 import { notFound } from '../contract/errors.js';
 import type { Sources } from '../domain/sources.js';
-import type { Store } from '../store/store.js';
+import type { Run } from '../store/schema.js';
+import type { Repositories, Store } from '../store/store.js';
 import type { JobService } from './job-service.js';
 import type { Principal } from './principal.js';
 import type { RunService } from './run-service.js';
@@ -39,24 +40,7 @@ export class RunDeletionService {
       const run = await tx.runs.get(p.orgId, id);
       if (!run) throw notFound(`Run ${id}`);
       this.runs.assertMayDelete(p, run);
-      let batchId: number | null = null;
-      if (
-        f.delete_input &&
-        run.batch_id !== null &&
-        (await tx.batches.get(run.org_id, run.batch_id))
-      ) {
-        await tx.batches.markDeleted(run.batch_id, now);
-        batchId = run.batch_id;
-      }
-      if (!f.delete_input && !f.delete_output && !f.delete_logs && !f.delete_db_data) return null;
-      return this.jobs.enqueue(tx, p.orgId, 'delete-run', {
-        runId: id,
-        batchId,
-        inputPrefix: f.delete_input && run.batch_id === null ? run.input_prefix : null,
-        outputPrefix: f.delete_output ? `runs/${id}/output` : null,
-        logs: f.delete_logs,
-        record: f.delete_db_data,
-      });
+      return this.requestDeletion(tx, run, f, now);
     });
     if (jobId) this.jobs.wake();
     return {
@@ -64,5 +48,38 @@ export class RunDeletionService {
       delete_output_dir_job_id: f.delete_output ? jobId : null,
       delete_log_dir_job_id: f.delete_logs ? jobId : null,
     };
+  }
+
+  /**
+   * The one way a run's data is deleted (by DELETE and by retention), inside the caller's
+   * transaction: hides its batch when the input goes, and enqueues one job for the parts.
+   * Returns the job id, or null when nothing was asked to be deleted.
+   */
+  async requestDeletion(
+    tx: Repositories,
+    run: Run,
+    f: DeleteRunFlags,
+    now: number,
+  ): Promise<string | null> {
+    let batchId: number | null = null;
+    if (
+      f.delete_input &&
+      run.batch_id !== null &&
+      (await tx.batches.get(run.org_id, run.batch_id))
+    ) {
+      await tx.batches.markDeleted(run.batch_id, now);
+      batchId = run.batch_id;
+    }
+    if (!f.delete_input && !f.delete_output && !f.delete_logs && !f.delete_db_data) return null;
+    const jobId = await this.jobs.enqueue(tx, run.org_id, 'delete-run', {
+      runId: run.id,
+      batchId,
+      inputPrefix: f.delete_input && run.batch_id === null ? run.input_prefix : null,
+      outputPrefix: f.delete_output ? `runs/${run.id}/output` : null,
+      logs: f.delete_logs,
+      record: f.delete_db_data,
+    });
+    await tx.runs.markDeletionRequested(run.id, jobId);
+    return jobId;
   }
 }

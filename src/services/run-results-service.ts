@@ -1,4 +1,5 @@
 import type { Manifest } from '../domain/manifest.js';
+import { parseRunSettings } from '../domain/run-settings.js';
 import { aihubStatus } from '../domain/run-state.js';
 import type { Store } from '../store/store.js';
 import type { Principal } from './principal.js';
@@ -10,8 +11,6 @@ export const RESULTS_PAGE_FILES = 20;
 
 export interface ResultsQuery extends ResultFlags {
   file_offset?: number | undefined;
-  include_review_results?: boolean | undefined;
-  include_validation_results?: boolean | undefined;
 }
 
 /** `GET /v2/apps/runs/{id}/results` in the reference's `resultsResponse` shape. */
@@ -29,7 +28,7 @@ export class RunResultsService {
     const manifest = version ? (JSON.parse(version.manifest) as Manifest) : undefined;
     const rules = manifest?.fields ?? [];
     const ws = run.output_workspace;
-    const settings = JSON.parse(run.settings) as { keys?: { custom?: Record<string, unknown> } };
+    const settings = parseRunSettings(run.settings);
     return {
       id: run.id,
       status: aihubStatus(run.state),
@@ -45,8 +44,8 @@ export class RunResultsService {
           q,
         ),
       ),
-      keys: { custom: settings.keys?.custom ?? {} },
-      review_completed: false,
+      keys: { custom: settings.keys.custom },
+      review_completed: run.review_completed === 1,
       has_more: offset + files.length < run.file_count,
     };
   }

@@ -14,6 +14,7 @@ import { uuidv7 } from '../domain/uuid7.js';
 import { createHash } from 'node:crypto';
 import { GroupCommit } from '../engine/group-commit.js';
 import { statusEvent } from '../engine/run-executor.js';
+import { notificationJob } from '../engine/webhooks/run-notifications.js';
 import type { NewRunEvent } from '../store/repos/run-event-repo.js';
 import type { RunSignals } from '../engine/run-signals.js';
 import type { Deployment, IdempotencyKeysTable, Run, RunFile } from '../store/schema.js';
@@ -366,11 +367,14 @@ export class RunService {
         throw new RunboxError('conflict', 'The run changed state while cancelling; try again.');
       }
       await tx.runEvents.append([statusEvent(id, now, to, msg)]);
+      const job = notificationJob(run, to, now, sources.ids.uuid());
+      if (job) await tx.jobs.enqueue(job);
       return true;
     });
     if (moved) {
       signals.cancel(id);
       signals.changed(id);
+      signals.newJobs();
     }
     return this.get(p, id);
   }

@@ -5,6 +5,7 @@
  */
 import type { StoredDocument } from '../domain/documents.js';
 import { failedDocuments } from '../domain/documents.js';
+import { validateDocuments, type ValidatedDocument } from '../domain/validation.js';
 import { sanitiseFieldName } from '../domain/field-names.js';
 import type { FieldRule } from '../domain/manifest.js';
 import { aihubStatus, type AihubRunStatus, type RunState } from '../domain/run-state.js';
@@ -60,9 +61,11 @@ export function toAihubRun(run: Run): AihubRun {
 export interface ResultFlags {
   include_confidence_scores?: boolean | undefined;
   include_source_info?: boolean | undefined;
+  include_review_results?: boolean | undefined;
+  include_validation_results?: boolean | undefined;
 }
 
-export function toResultFields(doc: StoredDocument, flags: ResultFlags) {
+export function toResultFields(doc: ValidatedDocument, flags: ResultFlags) {
   return doc.fields.map((f) => ({
     field_name: sanitiseFieldName(f.name),
     value: f.value,
@@ -70,6 +73,8 @@ export function toResultFields(doc: StoredDocument, flags: ResultFlags) {
     ...(f.error_msg !== undefined ? { error_msg: f.error_msg } : {}),
     ...(flags.include_confidence_scores ? { confidence: { model: f.confidence, ocr: null } } : {}),
     ...(flags.include_source_info ? { source_coordinates: f.source } : {}),
+    ...(flags.include_review_results ? { edit_history: f.edit_history ?? [] } : {}),
+    ...(flags.include_validation_results ? { validations: f.validations } : {}),
   }));
 }
 
@@ -79,12 +84,15 @@ export function toResultFile(
   rules: readonly FieldRule[],
   flags: ResultFlags,
 ) {
-  const docs: StoredDocument[] =
+  // Documents stored before validation existed are validated when read.
+  const docs: ValidatedDocument[] = validateDocuments(
     file.state === 'done'
       ? (JSON.parse(file.documents ?? '[]') as StoredDocument[])
       : file.state === 'failed'
         ? failedDocuments(file.error ?? 'The file failed.', rules)
-        : [];
+        : [],
+    rules,
+  );
   return {
     original_file_name: file.name,
     input_file_path: inputPath,
@@ -92,6 +100,12 @@ export function toResultFile(
       class_name: d.class_name,
       page_numbers: d.page_numbers,
       fields: toResultFields(d, flags),
+      ...(flags.include_review_results
+        ? { review_completed: file.reviewed_at !== null, class_edit_history: [] }
+        : {}),
+      ...(flags.include_validation_results
+        ? { validations: { final_result_pass: d.validations.final_result_pass } }
+        : {}),
       ...(flags.include_source_info ? { post_processed_paths: [] as string[] } : {}),
       ...(flags.include_confidence_scores ? { classification_confidence: { model: null } } : {}),
     })),

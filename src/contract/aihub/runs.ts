@@ -101,6 +101,12 @@ export const ResultsQuery = Type.Object({
   include_source_info: Type.Optional(Type.Boolean()),
 });
 
+const EditRecord = Type.Object({
+  timestamp: Type.String(),
+  user_id: Type.String(),
+  modifications: Type.Array(Type.Object({ message: Type.Union([Type.String(), Type.Null()]) })),
+});
+
 const Box = Type.Object({
   top_x: Type.Number(),
   top_y: Type.Number(),
@@ -137,8 +143,25 @@ export const ResultsResponse = Type.Object({
                 }),
               ),
               source_coordinates: Type.Optional(Type.Array(Box)),
+              edit_history: Type.Optional(Type.Array(EditRecord)),
+              validations: Type.Optional(
+                Type.Object({
+                  valid: Type.Boolean(),
+                  alerts: Type.Array(
+                    Type.Object({
+                      alert_level: Type.String(),
+                      msg: Type.String(),
+                      blocked: Type.Boolean(),
+                      type: Type.String(),
+                    }),
+                  ),
+                }),
+              ),
             }),
           ),
+          review_completed: Type.Optional(Type.Boolean()),
+          class_edit_history: Type.Optional(Type.Array(EditRecord)),
+          validations: Type.Optional(Type.Object({ final_result_pass: Type.Boolean() })),
           post_processed_paths: Type.Optional(Type.Array(Type.String())),
           classification_confidence: Type.Optional(
             Type.Object({ model: Type.Union([Type.Number(), Type.Null()]) }),

@@ -8,9 +8,19 @@ import type { JobPayloads } from './job-payloads.js';
  * a lost lease or on retry, and deleting what is already gone succeeds. It returns the message
  * shown in `GET /v2/jobs/{id}`.
  */
-export type JobHandlers = { [K in JobKind]: (payload: JobPayloads[K]) => Promise<string> };
+export type JobHandlers = {
+  [K in JobKind]: (payload: JobPayloads[K], attempt: JobAttempt) => Promise<string>;
+};
 
-export function deletionHandlers(store: Store, blobs: Blobs): JobHandlers {
+/** Which attempt of its job a handler is running (1-based), of how many. */
+export interface JobAttempt {
+  attempt: number;
+  maxAttempts: number;
+}
+
+export type DeletionKind = 'delete-batch' | 'delete-run' | 'delete-batch-file' | 'delete-path';
+
+export function deletionHandlers(store: Store, blobs: Blobs): Pick<JobHandlers, DeletionKind> {
   /** A batch's open uploads, stored files and rows; the batch is already hidden. */
   const deleteBatch = async (batchId: number, prefix: string) => {
     const sessions = await store.uploads.openForBatch(batchId);

@@ -1,3 +1,4 @@
+import type { WebhookEventType } from '../../contract/aihub/deployments.js';
 import type { JobKind } from '../../contract/job-states.js';
 
 /** What each kind of job carries; stored as JSON in the job row. */
@@ -19,6 +20,23 @@ export interface JobPayloads {
     outputPrefix: string | null;
     logs: boolean;
     record: boolean;
+  };
+  /** Tell the deployment's webhooks that asked for `event` (one delivery job each). */
+  'notify-run': {
+    runId: string;
+    deploymentId: string;
+    event: WebhookEventType;
+    eventId: string;
+    at: number;
+  };
+  /** POST one signed event to one webhook target; retried with backoff. */
+  'deliver-webhook': {
+    runId: string;
+    deploymentId: string;
+    url: string;
+    eventId: string;
+    event: WebhookEventType;
+    body: string;
   };
 }
 

@@ -66,6 +66,7 @@ export class CommandRunner implements AppRuntime {
           RUNBOX_OUTPUT_DIR: task.outputDir,
           RUNBOX_KEYS: JSON.stringify(task.keys),
           RUNBOX_SECRETS: JSON.stringify(task.secrets),
+          ...secretVariables(task.secrets),
         }),
         stdio: ['ignore', 'pipe', 'pipe'],
         // Its own process group, so a kill reaches whatever the command started too.
@@ -149,4 +150,13 @@ export class CommandRunner implements AppRuntime {
   async close(): Promise<void> {
     // Nothing warm to stop; running commands finish or are aborted through their tasks.
   }
+}
+
+/** Each secret also as `RUNBOX_SECRET_<NAME>` when its key name is a shell identifier. */
+function secretVariables(secrets: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(secrets)
+      .filter(([name]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      .map(([name, value]) => [`RUNBOX_SECRET_${name.toUpperCase()}`, value]),
+  );
 }

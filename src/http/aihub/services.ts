@@ -10,6 +10,8 @@ import type { RunLogService } from '../../services/run-log-service.js';
 import type { RunDeletionService } from '../../services/run-deletion-service.js';
 import type { SecretService } from '../../services/secret-service.js';
 import type { DeploymentService } from '../../services/deployment-service.js';
+import type { ReviewService } from '../../services/review-service.js';
+import type { RetentionService } from '../../services/retention-service.js';
 
 /** The services the HTTP layer calls; built by the composition root. */
 export interface Services {
@@ -25,4 +27,6 @@ export interface Services {
   runDeletion: RunDeletionService;
   secrets: SecretService;
   deployments: DeploymentService;
+  review: ReviewService;
+  retention: RetentionService;
 }

@@ -18,6 +18,15 @@ export class JobRepo {
     await this.db.insertInto('jobs').values(job).execute();
   }
 
+  /** Adds the job unless one with its id exists (a handler that runs twice adds it once). */
+  async enqueueOnce(job: NewJob): Promise<void> {
+    await this.db
+      .insertInto('jobs')
+      .values(job)
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  }
+
   async get(id: string): Promise<JobRow | undefined> {
     return this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
   }

@@ -25,11 +25,21 @@ export interface RunListFilter {
   offset: number;
 }
 
+export interface FileCounts {
+  pending: number;
+  done: number;
+  failed: number;
+  /** Files the review policy wants a person to look at. */
+  needsReview: number;
+}
+
 export interface FileResult {
   fileIndex: number;
   state: 'done' | 'failed';
   error: string | null;
   documents: string | null;
+  /** The run's review policy wants a person to look at this file. */
+  needsReview: boolean;
 }
 
 const GET_RUN = new Precompiled<{ id: string; orgId: string }, Run>((db, p) =>
@@ -44,13 +54,20 @@ const RECORD_FILE = new Precompiled<
     state: string;
     error: string | null;
     documents: string | null;
+    needsReview: number;
     now: number;
   },
   never
 >((db, p) =>
   db
     .updateTable('run_files')
-    .set({ state: p('state'), error: p('error'), documents: p('documents'), finished_at: p('now') })
+    .set({
+      state: p('state'),
+      error: p('error'),
+      documents: p('documents'),
+      needs_review: p('needsReview'),
+      finished_at: p('now'),
+    })
     .where('run_id', '=', p('runId'))
     .where('file_index', '=', p('fileIndex'))
     .where('state', '=', 'pending')
@@ -153,20 +170,81 @@ export class RunRepo {
       state: r.state,
       error: r.error,
       documents: r.documents,
+      needsReview: r.needsReview ? 1 : 0,
       now,
     });
     return n > 0;
   }
 
-  async fileCounts(runId: string): Promise<{ pending: number; done: number; failed: number }> {
+  async file(runId: string, fileIndex: number): Promise<RunFile | undefined> {
+    return this.db
+      .selectFrom('run_files')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .where('file_index', '=', fileIndex)
+      .executeTakeFirst();
+  }
+
+  /** The files the review policy wants a person to look at, by index. */
+  async filesToReview(runId: string): Promise<RunFile[]> {
+    return this.db
+      .selectFrom('run_files')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .where('needs_review', '=', 1)
+      .orderBy('file_index')
+      .execute();
+  }
+
+  async unreviewedCount(runId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('run_files')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('run_id', '=', runId)
+      .where('needs_review', '=', 1)
+      .where('reviewed_at', 'is', null)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Saves a reviewer's work on a file, only if its documents are still `expected` (what the
+   * reviewer read): two reviewers cannot overwrite each other's edits unseen.
+   */
+  async saveReview(
+    runId: string,
+    fileIndex: number,
+    expected: string | null,
+    set: { documents: string; reviewed_by: string | null; reviewed_at: number | null },
+  ): Promise<boolean> {
+    const res = await this.db
+      .updateTable('run_files')
+      .set(set)
+      .where('run_id', '=', runId)
+      .where('file_index', '=', fileIndex)
+      .where((eb) =>
+        expected === null ? eb('documents', 'is', null) : eb('documents', '=', expected),
+      )
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async fileCounts(runId: string): Promise<FileCounts> {
     const rows = await this.db
       .selectFrom('run_files')
-      .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+      .select([
+        'state',
+        (eb) => eb.fn.countAll<number>().as('n'),
+        (eb) => eb.fn.sum<number>('needs_review').as('review'),
+      ])
       .where('run_id', '=', runId)
       .groupBy('state')
       .execute();
-    const c = { pending: 0, done: 0, failed: 0 };
-    for (const r of rows) c[r.state] = Number(r.n);
+    const c = { pending: 0, done: 0, failed: 0, needsReview: 0 };
+    for (const r of rows) {
+      c[r.state] = Number(r.n);
+      c.needsReview += Number(r.review ?? 0);
+    }
     return c;
   }
 
@@ -178,7 +256,12 @@ export class RunRepo {
     id: string,
     from: RunStateColumn[],
     to: RunStateColumn,
-    set: Partial<Pick<Run, 'msg' | 'started_at' | 'finished_at' | 'files_failed' | 'lost_leases'>>,
+    set: Partial<
+      Pick<
+        Run,
+        'msg' | 'started_at' | 'finished_at' | 'files_failed' | 'lost_leases' | 'review_completed'
+      >
+    >,
   ): Promise<boolean> {
     const res = await this.db
       .updateTable('runs')
@@ -187,6 +270,52 @@ export class RunRepo {
       .where('state', 'in', from)
       .executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** Records the deletion job of a run; false when one was already requested. */
+  async markDeletionRequested(id: string, jobId: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable('runs')
+      .set({ deletion_job_id: jobId })
+      .where('id', '=', id)
+      .where('deletion_job_id', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Finished runs of an org older than `finishedBefore` whose deletion nobody requested yet,
+   * oldest first: by app or deployment, or (with the exclusions) the org's rest.
+   */
+  async retentionCandidates(q: {
+    orgId: string;
+    finishedBefore: number;
+    appId?: string | undefined;
+    deploymentId?: string | undefined;
+    exceptApps?: string[];
+    exceptDeployments?: string[];
+    limit: number;
+  }): Promise<Run[]> {
+    let query = this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('org_id', '=', q.orgId)
+      .where('deletion_job_id', 'is', null)
+      .where('finished_at', 'is not', null)
+      .where('finished_at', '<', q.finishedBefore)
+      .where('state', 'in', ['complete', 'failed', 'timed_out', 'cancelled']);
+    if (q.appId !== undefined) query = query.where('app_id', '=', q.appId);
+    if (q.deploymentId !== undefined) query = query.where('deployment_id', '=', q.deploymentId);
+    if (q.exceptApps && q.exceptApps.length > 0) {
+      query = query.where('app_id', 'not in', q.exceptApps);
+    }
+    if (q.exceptDeployments && q.exceptDeployments.length > 0) {
+      const except = q.exceptDeployments;
+      query = query.where((eb) =>
+        eb.or([eb('deployment_id', 'is', null), eb('deployment_id', 'not in', except)]),
+      );
+    }
+    return query.orderBy('finished_at').limit(q.limit).execute();
   }
 
   async delete(id: string): Promise<void> {
