@@ -276,6 +276,72 @@ describeEachBackend('AI Hub conformance', (backend) => {
     expect(gone.statusCode).toBe(404);
   });
 
+  it('secrets: create, list, update, delete, and their errors', async () => {
+    h = await startHarness(backend);
+    const url = '/api/v2/aihub/secrets';
+    const created = await call('createSecret', {
+      method: 'POST',
+      url,
+      payload: { alias: 'ocr-key', value: 's3cr3t-value', allowed_workspaces_type: 'ALL' },
+    });
+    expect(created.statusCode).toBe(200);
+    expect(created.body).not.toContain('s3cr3t-value');
+    for (const [payload, status, token] of [
+      [{ alias: 'ocr-key', value: 'x', allowed_workspaces_type: 'ALL' }, 409, h.tokens.alice],
+      [{ alias: 'x', value: 'x' }, 400, h.tokens.alice],
+      [{ alias: 'x', value: 'x', allowed_workspaces_type: 'SOME' }, 400, h.tokens.alice],
+      [{ alias: 'x', value: 'x', allowed_workspaces_type: 'ALL' }, 403, h.tokens.bob],
+    ] as const) {
+      const res = await call('createSecret', { method: 'POST', url, payload }, token);
+      expect(res.statusCode).toBe(status);
+    }
+
+    const all = await call('listSecrets', { method: 'GET', url });
+    expect(all.statusCode).toBe(200);
+    expect(all.json<{ secrets: { alias: string }[] }>().secrets.map((x) => x.alias)).toEqual([
+      'ocr-key',
+    ]);
+    expect(all.body).not.toContain('s3cr3t-value');
+    const scoped = await call(
+      'listSecrets',
+      { method: 'GET', url: `${url}?workspace=shared` },
+      h.tokens.bob,
+    );
+    expect(scoped.statusCode).toBe(200);
+    const unscoped = await call('listSecrets', { method: 'GET', url }, h.tokens.bob);
+    expect(unscoped.statusCode).toBe(403);
+
+    const updated = await call('updateSecret', {
+      method: 'PATCH',
+      url,
+      payload: { alias: 'ocr-key', description: 'OCR service', value: 'n3w-value' },
+    });
+    expect(updated.statusCode).toBe(200);
+    const listed = await call('listSecrets', { method: 'GET', url: `${url}?alias=ocr-key` });
+    expect(listed.json<{ secrets: { description: string }[] }>().secrets[0]?.description).toBe(
+      'OCR service',
+    );
+    const missing = await call('updateSecret', {
+      method: 'PATCH',
+      url,
+      payload: { alias: 'nope', value: 'x' },
+    });
+    expect(missing.statusCode).toBe(404);
+
+    const deleted = await call('deleteSecret', {
+      method: 'DELETE',
+      url,
+      payload: { alias: 'ocr-key' },
+    });
+    expect(deleted.statusCode).toBe(200);
+    const again = await call('deleteSecret', {
+      method: 'DELETE',
+      url,
+      payload: { alias: 'ocr-key' },
+    });
+    expect(again.statusCode).toBe(404);
+  });
+
   // Runs are checked by test/runs/runs-conformance.test.ts, through the same validator.
   const RUN_OPERATIONS = /^(runApp|runDeployment|listRuns|getRunStatus|deleteRun|getRunResults)$/;
 

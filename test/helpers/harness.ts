@@ -88,3 +88,32 @@ export async function waitForJob(
     return body.state === 'PENDING' || body.state === 'RUNNING' ? undefined : body;
   }, `job ${jobId}`);
 }
+
+/**
+ * Closes `h.runbox` and opens a new Runbox on the same data directory and database (the same
+ * config, with `overrides` applied, and the same sources), as a restarted server would. The
+ * orgs, users and tokens are those already stored; the returned Harness replaces `h`.
+ */
+export async function restartHarness(
+  h: Harness,
+  overrides: Partial<Config> = {},
+): Promise<Harness> {
+  await h.runbox.close();
+  const config: Config = { ...h.config, ...overrides };
+  const runbox = await createRunbox(config, {
+    logger: pino({ level: config.logLevel }),
+    sources: h.runbox.sources,
+  });
+  return {
+    ...h,
+    runbox,
+    config,
+    as(token, opts) {
+      return runbox.app.inject({
+        ...opts,
+        headers: { authorization: `Bearer ${token}`, ...(opts.headers ?? {}) },
+      });
+    },
+    close: () => runbox.close(),
+  };
+}

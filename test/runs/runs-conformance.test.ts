@@ -95,6 +95,40 @@ describeEachBackend('runs conformance', (backend) => {
     await call('listRuns', { method: 'GET', url: '/api/v2/apps/runs' }, 200, h.tokens.eve);
   });
 
+  it('runDeployment, with its errors', async () => {
+    h = await startHarness(backend);
+    await publishOk(h, h.tokens.alice, nodeApp());
+    const batch = await createBatch(h, h.tokens.alice, { 'a.txt': 'a b' });
+    const created = await h.as(h.tokens.alice, {
+      method: 'POST',
+      url: '/api/v2/apps/deployments',
+      payload: { name: 'nightly', app_name: 'probe', keys: { custom: { gate: '/nonexistent' } } },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const deployment = created.json<{ id: string }>().id;
+    const runDeployment = (id: string, payload: unknown, status: number, token = h.tokens.alice) =>
+      call(
+        'runDeployment',
+        {
+          method: 'POST',
+          url: `/api/v2/apps/deployments/${id}/runs`,
+          payload: payload as object,
+        },
+        status,
+        token,
+      );
+    const run = (
+      await runDeployment(deployment, { batch_id: batch, settings: { tags: ['nightly'] } }, 202)
+    ).json<RunObject>();
+    expect(run.deployment_id).toBe(deployment);
+    await waitForRun(h, h.tokens.alice, run.id);
+    await runDeployment('01902d6f-bb35-74cb-bd27-c09b38bbf20a', { batch_id: batch }, 404);
+    await runDeployment(deployment, { batch_id: batch }, 404, h.tokens.eve);
+    await runDeployment(deployment, { batch_id: batch, app_name: 'probe' }, 400);
+    await runDeployment(deployment, {}, 400);
+    await runDeployment(deployment, { batch_id: batch, version: '9.9.9' }, 404);
+  });
+
   it('getRunResults with every flag, for finished, failed and unfinished runs', async () => {
     h = await startHarness(backend);
     await publishExampleApps(h);

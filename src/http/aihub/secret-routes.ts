@@ -1,17 +1,19 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses } from '../../contract/aihub/common.js';
 import {
   CreateSecretBody,
   DeleteSecretBody,
   ListSecretsQuery,
   ListSecretsResponse,
-  SecretObject,
   UpdateSecretBody,
 } from '../../contract/aihub/secrets.js';
 import { principal } from '../request-context.js';
 import type { Services } from './services.js';
 
 const tags = ['Secrets'];
+
+/** The reference documents these 200s without a body. */
+const NoBody = (description: string) => Type.Null({ description });
 
 /** `/v2/aihub/secrets` as in the reference: by alias, values write-only. */
 export const secretRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (
@@ -38,10 +40,13 @@ export const secretRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
         tags,
         operationId: 'createSecret',
         body: CreateSecretBody,
-        response: { 200: SecretObject, ...errorResponses },
+        response: { 200: NoBody('Secret created.'), ...errorResponses },
       },
     },
-    async (req) => services.secrets.create(principal(req), req.body),
+    async (req, reply) => {
+      await services.secrets.create(principal(req), req.body);
+      return reply.send();
+    },
   );
 
   app.patch(
@@ -51,10 +56,13 @@ export const secretRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
         tags,
         operationId: 'updateSecret',
         body: UpdateSecretBody,
-        response: { 200: SecretObject, ...errorResponses },
+        response: { 200: NoBody('Secret updated.'), ...errorResponses },
       },
     },
-    async (req) => services.secrets.update(principal(req), req.body),
+    async (req, reply) => {
+      await services.secrets.update(principal(req), req.body);
+      return reply.send();
+    },
   );
 
   app.delete(
@@ -64,12 +72,12 @@ export const secretRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
         tags,
         operationId: 'deleteSecret',
         body: DeleteSecretBody,
-        response: { 200: DeleteSecretBody, ...errorResponses },
+        response: { 200: NoBody('Secret deleted.'), ...errorResponses },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       await services.secrets.delete(principal(req), req.body.alias);
-      return { alias: req.body.alias };
+      return reply.send();
     },
   );
 };
