@@ -312,6 +312,39 @@ describe('validateField: min_confidence', () => {
   it('a null confidence passes when there is no threshold', () => {
     expect(check('x', {}, null)).toEqual(passes);
   });
+
+  it('a field a reviewer edited is not held to the threshold; its other rules still apply', () => {
+    const rule: FieldRule = { name: 'f', type: 'NUMBER', max: 10, min_confidence: 0.8 };
+    const edit_history = [
+      {
+        timestamp: '2026-04-01T09:30:00.000Z',
+        user_id: 'bob',
+        modifications: [{ message: 'Changed f from "5" to "7".' }],
+      },
+    ];
+    const edited = (value: string, confidence: number | null) =>
+      validateField({ value, confidence, edit_history }, rule);
+    expect(edited('7', 0.1)).toEqual(passes);
+    expect(edited('7', null)).toEqual(passes);
+    expect(edited('70', 0.1)).toEqual(fails(failure('max', 'f must be at most 10.')));
+    expect(edited('seven', 0.1)).toEqual(fails(failure('type', 'f must be a number.')));
+    // An empty history is no edit: the threshold applies as before.
+    expect(validateField({ value: '7', confidence: 0.1, edit_history: [] }, rule)).toEqual(
+      fails(failure('min_confidence', 'f confidence must be at least 0.8 (it is 0.1).')),
+    );
+    // Through validateDocument too: the edited field passes, its unedited twin does not.
+    const doc: StoredDocument = {
+      class_name: null,
+      page_numbers: [1],
+      fields: [
+        storedField('f', '7', { confidence: 0.1, edit_history }),
+        storedField('g', '7', { confidence: 0.1 }),
+      ],
+    };
+    const validated = validateDocument(doc, [rule, { ...rule, name: 'g' }]);
+    expect(validated.fields.map((x) => x.validations.valid)).toEqual([true, false]);
+    expect(validated.validations.final_result_pass).toBe(false);
+  });
 });
 
 describe('validateField: one_of', () => {

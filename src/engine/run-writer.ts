@@ -4,6 +4,7 @@ import type { RunStateColumn } from '../store/schema.js';
 import type { FileResult } from '../store/repos/run-repo.js';
 import type { NewRunEvent } from '../store/repos/run-event-repo.js';
 import type { Repositories, Store } from '../store/store.js';
+import { isTerminal } from '../domain/run-state.js';
 import { GroupCommit } from './group-commit.js';
 import { notificationJob } from './webhooks/run-notifications.js';
 import type { RunSignals } from './run-signals.js';
@@ -93,7 +94,8 @@ export class RunWriter {
           (await tx.runQueue.release(item.runId, item.token)) &&
           (await tx.runs.transition(item.runId, item.from, item.to, {
             msg: item.msg,
-            finished_at: now,
+            // A run at the checkpoint has not finished: it waits for review.
+            ...(isTerminal(item.to) ? { finished_at: now } : {}),
             files_failed: item.filesFailed,
           }));
         if (ok) {

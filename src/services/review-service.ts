@@ -4,12 +4,16 @@ import { sanitiseFieldName } from '../domain/field-names.js';
 import type { Manifest } from '../domain/manifest.js';
 import { aihubStatus, type AihubRunStatus } from '../domain/run-state.js';
 import type { Sources } from '../domain/sources.js';
-import { validateDocument, type ValidatedDocument } from '../domain/validation.js';
+import {
+  validateDocument,
+  type ValidatedDocument,
+  type ValidatedField,
+} from '../domain/validation.js';
 import { statusEvent } from '../engine/run-executor.js';
 import type { RunSignals } from '../engine/run-signals.js';
 import { notificationJob } from '../engine/webhooks/run-notifications.js';
 import type { Run, RunFile } from '../store/schema.js';
-import type { Store } from '../store/store.js';
+import type { Repositories, Store } from '../store/store.js';
 import { isAdmin, type Principal } from './principal.js';
 import type { RunService } from './run-service.js';
 import { toAihubRun, type AihubRun } from './run-views.js';
@@ -112,13 +116,18 @@ export class ReviewService {
           `corrections[${i}].field_name ${c.field_name} is not a field of document ${d}.`,
         );
       }
-      if (field.value === c.value && field.error_msg === undefined) continue;
+      const unchanged = field.value === c.value && field.error_msg === undefined;
+      // Sending a valid field's own value changes nothing; an invalid one's confirms it (a
+      // person vouches for it, so it is no longer held to the model's confidence threshold).
+      if (unchanged && (field as Partial<ValidatedField>).validations?.valid !== false) continue;
       const edit: EditRecord = {
         timestamp: new Date(now).toISOString(),
         user_id: p.userId,
         modifications: [
           {
-            message: `Changed ${field.name} from ${JSON.stringify(field.value)} to ${JSON.stringify(c.value)}.`,
+            message: unchanged
+              ? `Confirmed ${field.name} as ${JSON.stringify(c.value)}.`
+              : `Changed ${field.name} from ${JSON.stringify(field.value)} to ${JSON.stringify(c.value)}.`,
           },
         ],
       };
@@ -127,19 +136,27 @@ export class ReviewService {
       field.edit_history = [...(field.edit_history ?? []), edit];
       docs[d] = validateDocument(doc, rules);
     }
-    const reviewed =
-      input.reviewed === undefined
-        ? { reviewed_by: file.reviewed_by, reviewed_at: file.reviewed_at }
-        : input.reviewed
-          ? { reviewed_by: p.userId, reviewed_at: now }
-          : { reviewed_by: null, reviewed_at: null };
     const documents = JSON.stringify(docs);
-    const saved = await this.store.transaction(async (tx) => {
-      const current = await tx.runs.get(p.orgId, run.id);
-      if (current?.state !== 'stopped_at_checkpoint') return false;
-      return tx.runs.saveReview(run.id, fileIndex, file.documents, { documents, ...reviewed });
+    const reviewed = await this.store.transaction(async (tx) => {
+      // Locks the run's row until commit, so reviews of one run, resume and cancel take turns
+      // (a plain read would let another reviewer's commit slip in before this write).
+      if (!(await lockAtCheckpoint(tx, run.id))) return undefined;
+      const current = await tx.runs.file(run.id, fileIndex);
+      if (current?.documents !== file.documents) return undefined;
+      // Without `reviewed` the mark is left as it is now, not as it was when the file was read.
+      const mark =
+        input.reviewed === undefined
+          ? { reviewed_by: current.reviewed_by, reviewed_at: current.reviewed_at }
+          : input.reviewed
+            ? { reviewed_by: p.userId, reviewed_at: now }
+            : { reviewed_by: null, reviewed_at: null };
+      const saved = await tx.runs.saveReview(run.id, fileIndex, file.documents, {
+        documents,
+        ...mark,
+      });
+      return saved ? mark : undefined;
     });
-    if (!saved) {
+    if (!reviewed) {
       throw conflict('The file or the run changed while it was being reviewed; read it again.');
     }
     this.signals.changed(run.id);
@@ -147,15 +164,21 @@ export class ReviewService {
   }
 
   async resume(p: Principal, runId: string, o: { force?: boolean | undefined }): Promise<AihubRun> {
-    if (o.force && !isAdmin(p)) {
-      throw permissionDenied('Only org admins may resume a run with files still unreviewed.');
-    }
     const { sources } = this;
     const now = sources.clock.now();
     const done = await this.store.transaction(async (tx) => {
       const run = await tx.runs.get(p.orgId, runId);
       if (!run) throw notFound(`Run ${runId}`);
+      // After the lookup, so a run that is not there (or is another org's) is 404 for everyone.
+      if (o.force && !isAdmin(p)) {
+        throw permissionDenied('Only org admins may resume a run with files still unreviewed.');
+      }
       assertCheckpoint(run);
+      // Counted under the run's row lock: a reviewer cannot un-mark a file between the count
+      // and the transition.
+      if (!(await lockAtCheckpoint(tx, run.id))) {
+        throw conflict('The run changed state while resuming; try again.');
+      }
       const left = await tx.runs.unreviewedCount(run.id);
       if (left > 0 && !o.force) {
         throw conflict(
@@ -196,6 +219,13 @@ export class ReviewService {
     return v ? (JSON.parse(v.manifest) as Manifest) : ({} as Manifest);
   }
 }
+
+/**
+ * Writes the run's row without changing it (state stays `stopped_at_checkpoint`), which holds
+ * the row's lock until the transaction ends; false when the run is no longer at the checkpoint.
+ */
+const lockAtCheckpoint = (tx: Repositories, runId: string): Promise<boolean> =>
+  tx.runs.transition(runId, ['stopped_at_checkpoint'], 'stopped_at_checkpoint', {});
 
 function assertCheckpoint(run: Run): void {
   if (run.state !== 'stopped_at_checkpoint') {

@@ -61,7 +61,11 @@ export const reviewRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
         body: ResumeBody,
         response: { 200: RunObject, ...errorResponses },
       },
+      // The body is optional (`{}` when absent): `POST …/resume` with none, as for cancel.
+      preValidation: async (req) => {
+        req.body ??= {};
+      },
     },
-    async (req) => services.review.resume(principal(req), req.params.run_id, req.body ?? {}),
+    async (req) => services.review.resume(principal(req), req.params.run_id, req.body),
   );
 };

@@ -1,0 +1,23 @@
+/** Every failed call: the server's error type and message, the HTTP status, the request id. */
+export class RunboxError extends Error {
+  override readonly name = 'RunboxError';
+  constructor(
+    /** HTTP status, or 0 when the server could not be reached. */
+    readonly status: number,
+    /** The server's error type (`record-not-found`, `invalid-input`, …), or `network-error`. */
+    readonly type: string,
+    message: string,
+    /** The server's `X-Request-Id`, to find the request in its logs. */
+    readonly requestId?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A wait (`runs.wait`, `jobs.wait`) that ran out of time. */
+export class RunboxTimeoutError extends RunboxError {
+  constructor(what: string, ms: number) {
+    super(0, 'timeout', `${what} did not finish within ${ms} ms.`);
+  }
+}
