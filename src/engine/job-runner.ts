@@ -92,15 +92,14 @@ export class JobRunner {
         continue;
       }
       let claimed: JobRow[];
+      const now = clock.now();
       try {
-        const now = clock.now();
         claimed = await store.jobs.claim({
           owner: this.opts.owner,
           limit: free,
           now,
           leaseUntil: now + this.leaseMs,
         });
-        await this.maybePurge(now);
         failures = 0;
       } catch (err) {
         failures++;
@@ -108,9 +107,16 @@ export class JobRunner {
         await wakeup.wait(Math.min(30_000, 250 * 2 ** failures));
         continue;
       }
+      // Started before the housekeeping below: a claimed job must run (and be heartbeated)
+      // whatever happens there, or it would sit leased and unattended until its lease ran out.
       for (const job of claimed) {
         const p = this.execute(job).finally(() => this.inFlight.delete(job.id));
         this.inFlight.set(job.id, p);
+      }
+      try {
+        await this.maybePurge(now);
+      } catch (err) {
+        log.error({ err }, 'job housekeeping failed; trying again later');
       }
       if (claimed.length === 0) await wakeup.wait(this.idlePollMs);
     }

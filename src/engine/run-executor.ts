@@ -114,6 +114,9 @@ export class RunExecutor {
       return;
     }
     redact = redactor(Object.values(secrets));
+    // Nor do they reach results: an app returning a secret stores [secret].
+    const redactJson = (v: unknown): unknown =>
+      v === undefined ? v : (JSON.parse(redact(JSON.stringify(v))) as unknown);
     try {
       const v = await this.version(run);
       manifest = v.manifest;
@@ -156,7 +159,10 @@ export class RunExecutor {
       let result;
       if (outcome.ok) {
         try {
-          const docs = validateDocuments(normaliseDocuments(outcome.documents, rules), rules);
+          const docs = validateDocuments(
+            normaliseDocuments(redactJson(outcome.documents), rules),
+            rules,
+          );
           result = {
             fileIndex: file.file_index,
             state: 'done' as const,
@@ -283,9 +289,16 @@ export class RunExecutor {
   }
 }
 
-/** Replaces every secret value (of 3 characters or more) in a text with [secret]. */
+/**
+ * Replaces every secret value in a text with [secret]: the value itself, its JSON-escaped form
+ * (an app printing its secrets as JSON), and each line of a multi-line value (output is logged
+ * line by line). Pieces shorter than 3 characters are left, or every `a` would vanish.
+ */
 function redactor(values: string[]): (text: string) => string {
-  const secrets = values.filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
+  const forms = values.flatMap((v) => [v, JSON.stringify(v).slice(1, -1), ...v.split(/\r?\n/)]);
+  const secrets = [...new Set(forms.map((f) => f.trim()))]
+    .filter((v) => v.length >= 3)
+    .sort((a, b) => b.length - a.length);
   if (secrets.length === 0) return (text) => text;
   return (text) => secrets.reduce((t, v) => t.split(v).join('[secret]'), text);
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { conflict, invalidInput, notFound, permissionDenied } from '../contract/errors.js';
 import type { WebhookEventType } from '../contract/aihub/deployments.js';
 import type { ReviewPolicy } from '../domain/manifest.js';
@@ -83,8 +82,8 @@ export class DeploymentService {
     });
     await this.checkSettings(p, app.id, input);
     const now = this.sources.clock.now();
-    const id = uuidv7(now, randomBytes(10));
-    const secret = newWebhookSecret();
+    const id = uuidv7(now, Buffer.from(this.sources.ids.randomToken(10), 'base64url'));
+    const secret = this.newWebhookSecret();
     const row: Deployment = {
       id,
       org_id: p.orgId,
@@ -130,16 +129,18 @@ export class DeploymentService {
     if (input.name !== undefined && input.name !== current.name) {
       await this.assertNameFree(p, input.name);
     }
-    const secret = input.rotate_webhook_secret ? newWebhookSecret() : undefined;
+    const secret = input.rotate_webhook_secret ? this.newWebhookSecret() : undefined;
     const set = {
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.version !== undefined ? { version: input.version } : {}),
       ...(input.workspace !== undefined ? { workspace: input.workspace } : {}),
-      ...(input.keys !== undefined
-        ? {
-            custom_keys: JSON.stringify(input.keys.custom ?? {}),
-            secret_keys: JSON.stringify(input.keys.secret ?? {}),
-          }
+      // `keys.custom` and `keys.secret` are set independently: changing the custom keys must
+      // not silently drop the secret aliases (or the other way round).
+      ...(input.keys?.custom !== undefined
+        ? { custom_keys: JSON.stringify(input.keys.custom) }
+        : {}),
+      ...(input.keys?.secret !== undefined
+        ? { secret_keys: JSON.stringify(input.keys.secret) }
         : {}),
       ...(input.review_policy !== undefined ? { review_policy: input.review_policy } : {}),
       ...(input.webhooks !== undefined ? { webhooks: JSON.stringify(input.webhooks) } : {}),
@@ -185,6 +186,11 @@ export class DeploymentService {
     return this.runs.create(p, runInput, { deployment, idempotencyKey });
   }
 
+  /** Randomness from the injected sources, like API tokens (SPEC §2). */
+  private newWebhookSecret(): string {
+    return `whsec_${this.sources.ids.randomToken(24)}`;
+  }
+
   /** The webhook signing secret, for the delivery worker. */
   webhookSecret(d: Deployment): string {
     return this.box.open(d.sealed_webhook_secret, webhookContext(d.id));
@@ -218,7 +224,6 @@ export class DeploymentService {
 }
 
 const webhookContext = (deploymentId: string) => `webhook:${deploymentId}`;
-const newWebhookSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;
 
 function toInfo(d: Deployment): DeploymentInfo {
   return {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { invalidInput, notFound, permissionDenied } from '../contract/errors.js';
 import type { Sources } from '../domain/sources.js';
 import { uuidv7 } from '../domain/uuid7.js';
@@ -56,7 +55,7 @@ export class RetentionService {
     const target = await this.target(p, input);
     const now = this.sources.clock.now();
     const row = await this.store.retention.upsert({
-      id: uuidv7(now, randomBytes(10)),
+      id: uuidv7(now, Buffer.from(this.sources.ids.randomToken(10), 'base64url')),
       org_id: p.orgId,
       scope: input.scope,
       target_id: target,
@@ -83,6 +82,8 @@ export class RetentionService {
     const policies = await this.store.retention.all();
     let n = 0;
     for (const policy of policies) {
+      // A policy that deletes nothing only shields its runs from less specific policies.
+      if (!deletesSomething(policy)) continue;
       const siblings = policies.filter((q) => q.org_id === policy.org_id);
       const runs = await this.store.runs.retentionCandidates({
         orgId: policy.org_id,
@@ -105,23 +106,25 @@ export class RetentionService {
     const parts = Object.entries(flags)
       .filter(([, on]) => on)
       .map(([k]) => k.replace('delete_', '').replace('db_data', 'record'));
-    const jobId = await this.store.transaction(async (tx) => {
-      // Another process's sweep may have taken it meanwhile.
+    return this.store.transaction(async (tx) => {
+      // First, so a concurrent sweep (another process's, or an overlapping one) or a DELETE
+      // that took the run makes this one skip it.
+      if (!(await tx.runs.markRetentionApplied(run.id, now))) return false;
       const current = await tx.runs.getById(run.id);
-      if (!current || current.deletion_job_id !== null) return null;
+      if (!current) return false;
       await tx.runEvents.append([
         {
           run_id: run.id,
           at: now,
           kind: 'log',
           data: JSON.stringify({
-            line: `Retention: the run finished more than ${policy.days} day${policy.days === 1 ? '' : 's'} ago (${policy.scope} policy); deleting its ${parts.join(', ') || 'nothing'}.`,
+            line: `Retention: the run finished more than ${policy.days} day${policy.days === 1 ? '' : 's'} ago (${policy.scope} policy); deleting its ${parts.join(', ')}.`,
           }),
         },
       ]);
-      return this.deletion.requestDeletion(tx, current, flags, now);
+      await this.deletion.requestDeletion(tx, current, flags, now);
+      return true;
     });
-    return jobId !== null;
   }
 
   private async target(p: Principal, input: RetentionInput): Promise<string> {
@@ -151,6 +154,9 @@ export class RetentionService {
 }
 
 const flag = (v: boolean | undefined) => (v === false ? 0 : 1);
+
+const deletesSomething = (p: RetentionPolicy) =>
+  p.delete_input === 1 || p.delete_output === 1 || p.delete_logs === 1 || p.delete_db_data === 1;
 
 /** Which runs a policy covers: its own target, minus what more specific policies cover. */
 function scopeFilter(policy: RetentionPolicy, orgPolicies: RetentionPolicy[]) {

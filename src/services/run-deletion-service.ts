@@ -52,8 +52,9 @@ export class RunDeletionService {
 
   /**
    * The one way a run's data is deleted (by DELETE and by retention), inside the caller's
-   * transaction: hides its batch when the input goes, and enqueues one job for the parts.
-   * Returns the job id, or null when nothing was asked to be deleted.
+   * transaction: hides its batch when the input goes, and enqueues one job for the parts (a
+   * run whose record is already being deleted answers with that job). Returns the job id, or
+   * null when nothing was asked to be deleted.
    */
   async requestDeletion(
     tx: Repositories,
@@ -71,6 +72,8 @@ export class RunDeletionService {
       batchId = run.batch_id;
     }
     if (!f.delete_input && !f.delete_output && !f.delete_logs && !f.delete_db_data) return null;
+    // The record is already on its way out: that job deletes everything it was asked to.
+    if (f.delete_db_data && run.deletion_job_id !== null) return run.deletion_job_id;
     const jobId = await this.jobs.enqueue(tx, run.org_id, 'delete-run', {
       runId: run.id,
       batchId,
@@ -79,7 +82,7 @@ export class RunDeletionService {
       logs: f.delete_logs,
       record: f.delete_db_data,
     });
-    await tx.runs.markDeletionRequested(run.id, jobId);
+    if (f.delete_db_data) await tx.runs.markDeletionRequested(run.id, jobId);
     return jobId;
   }
 }

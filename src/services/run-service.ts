@@ -227,6 +227,7 @@ export class RunService {
       finished_at: null,
       review_completed: 0,
       deletion_job_id: null,
+      retention_applied_at: null,
     };
     const what = d
       ? `deployment ${d.name} (${app.name} ${version.version})`

@@ -126,7 +126,8 @@ export class SecretService {
 
   /**
    * The values a run's app gets, by the app's key names. Fails (for the run, not the server)
-   * when an alias does not exist or the secret may not be used in the run's workspace.
+   * when an alias does not exist, the secret may not be used in the run's workspace, or its
+   * value was sealed with another server key.
    */
   async forRun(run: Run, keys: Record<string, string>): Promise<Record<string, string>> {
     const aliases = [...new Set(Object.values(keys))];
@@ -144,7 +145,15 @@ export class SecretService {
           `Secret ${alias} (for key ${name}) may not be used in workspace ${workspace}.`,
         );
       }
-      out[name] = this.box.open(s.sealed_value, sealContext(run.org_id, alias));
+      try {
+        out[name] = this.box.open(s.sealed_value, sealContext(run.org_id, alias));
+      } catch {
+        // Sealed with another server key (the key changed, or processes disagree on it): the run
+        // fails naming the secret, rather than as an engine error retried without saying why.
+        throw new SecretResolutionError(
+          `Secret ${alias} (for key ${name}) cannot be opened with this server's key: every process needs the key that sealed it (RUNBOX_SECRET_KEY or <data dir>/secret-key); if that key is lost, an admin must set the value again.`,
+        );
+      }
     }
     return out;
   }

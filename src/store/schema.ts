@@ -174,8 +174,10 @@ export interface RunsTable {
   finished_at: number | null;
   /** 1 once a reviewer resumed the run from its checkpoint. */
   review_completed: number;
-  /** The deletion job of this run's data, once one was requested (by DELETE or retention). */
+  /** The job deleting this run's record, once one was requested (by DELETE or retention). */
   deletion_job_id: string | null;
+  /** When a retention policy handed the run to deletion (it is not handed over twice). */
+  retention_applied_at: number | null;
 }
 
 export interface RunFilesTable {

@@ -1,20 +1,23 @@
 /**
  * Deployment webhooks (SPEC §8, §4.3): runs started through a deployment notify its targets of
  * the events they asked for, with a signed JSON POST to a real socket; failed attempts are
- * retried with backoff, every attempt is in the run's log, and a pending retry survives a
- * restart. Private targets are refused when the server is told to, and URLs that are not
- * http(s) never get stored.
+ * retried with backoff, every attempt is in the run's log, a pending retry survives a restart
+ * and an attempt cut short by a killed worker is made again by another. Private targets are
+ * refused when the server is told to, and URLs that are not http(s) never get stored.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { verifySignature } from '../../src/engine/webhooks/webhook-delivery.js';
+import { engineProcesses, probePackage, until } from '../engine-processes/cluster.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { restartHarness, startHarness, waitFor, type Harness } from '../helpers/harness.js';
 import {
+  ANY_STRING,
   createBatch,
   expectError,
   getLogs,
+  matching,
   publishOk,
   waitForLog,
   waitForRun,
@@ -28,6 +31,7 @@ interface Received {
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The status answered; 0 while held (never answered). */
   answered: number;
 }
 
@@ -45,7 +49,8 @@ interface EventBody {
  */
 class Receiver {
   readonly received: Received[] = [];
-  answer: (n: number) => number = () => 200;
+  /** The status to answer the n-th request with (from 1), or 'hold' to never answer it. */
+  answer: (n: number) => number | 'hold' = () => 200;
   private readonly server: Server;
 
   private constructor() {
@@ -53,15 +58,15 @@ class Receiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const answered = this.answer(this.received.length + 1);
+        const answer = this.answer(this.received.length + 1);
         this.received.push({
           method: req.method ?? '',
           path: req.url ?? '',
           headers: req.headers,
           body: Buffer.concat(chunks).toString('utf8'),
-          answered,
+          answered: answer === 'hold' ? 0 : answer,
         });
-        res.writeHead(answered, { 'content-type': 'text/plain' }).end('ok');
+        if (answer !== 'hold') res.writeHead(answer, { 'content-type': 'text/plain' }).end('ok');
       });
     });
   }
@@ -131,11 +136,12 @@ describeEachBackend('deployment webhooks', (backend) => {
     hh: Harness,
     webhooks: { url: string; events: string[] }[],
     name = 'hooked',
+    app_name = 'probe',
   ): Promise<{ id: string; webhook_secret: string }> {
     const res = await hh.as(hh.tokens.alice, {
       method: 'POST',
       url: '/api/v2/apps/deployments',
-      payload: { name, app_name: 'probe', webhooks },
+      payload: { name, app_name, webhooks },
     });
     expect(res.statusCode, res.body).toBe(201);
     const body = res.json<{ id: string; webhook_secret: string; webhooks: unknown }>();
@@ -238,12 +244,10 @@ describeEachBackend('deployment webhooks', (backend) => {
     await receiver.delivered('run.completed');
     await receiver.delivered('run.started');
     await jobsSettled(hh);
-    expect(receiver.received.map((r) => [r.path, r.headers['runbox-event-type']]).sort()).toEqual(
-      [
-        ['/completed-only', 'run.completed'],
-        ['/started-only', 'run.started'],
-      ],
-    );
+    expect(receiver.received.map((r) => [r.path, r.headers['runbox-event-type']]).sort()).toEqual([
+      ['/completed-only', 'run.completed'],
+      ['/started-only', 'run.started'],
+    ]);
 
     // A deployment without webhooks, and runs started without a deployment, send nothing.
     const { id: silent } = await deploy(hh, [], 'silent');
@@ -280,7 +284,12 @@ describeEachBackend('deployment webhooks', (backend) => {
     expect(new Set(attempts.map((r) => r.body)).size).toBe(1);
     for (const r of attempts) {
       expect(
-        verifySignature(webhook_secret, String(r.headers['runbox-signature']), r.body, nowSeconds()),
+        verifySignature(
+          webhook_secret,
+          String(r.headers['runbox-signature']),
+          r.body,
+          nowSeconds(),
+        ),
       ).toBe(true);
     }
     expect(delivered).toBe(attempts[2]);
@@ -323,6 +332,69 @@ describeEachBackend('deployment webhooks', (backend) => {
     await jobsSettled(hh);
     expect(receiver.of('run.completed')).toEqual([]);
     expect(receiver.of('run.failed')).toEqual([]);
+  });
+
+  it('notifies run.stopped_at_checkpoint, then run.completed once the run is resumed', async () => {
+    const hh = await start();
+    // Every document fails validation (fewer than 100 words), and failures go to review.
+    await publishOk(
+      hh,
+      hh.tokens.alice,
+      nodeApp('strict', '1.0.0', {
+        fields: [{ name: 'word count', type: 'NUMBER', min: 100 }, { name: 'file name' }],
+        review: 'on_validation_failure',
+      }),
+    );
+    const { id: deploymentId } = await deploy(
+      hh,
+      [{ url: receiver.url(), events: ['run.stopped_at_checkpoint', 'run.completed'] }],
+      'reviewed',
+      'strict',
+    );
+    const run = await runDeployment(hh, deploymentId);
+    expect((await waitForRun(hh, hh.tokens.alice, run.id, ['STOPPED_AT_CHECKPOINT'])).status).toBe(
+      'STOPPED_AT_CHECKPOINT',
+    );
+    const stopped = parse(await receiver.delivered('run.stopped_at_checkpoint'));
+    expect(stopped).toMatchObject({ run: { id: run.id, status: 'STOPPED_AT_CHECKPOINT' } });
+    expect(receiver.of('run.completed')).toEqual([]);
+
+    const resume = await hh.as(hh.tokens.alice, {
+      method: 'POST',
+      url: `/api/v2/apps/runs/${run.id}/resume`,
+      payload: { force: true },
+    });
+    expect(resume.statusCode, resume.body).toBe(200);
+    const completed = parse(await receiver.delivered('run.completed'));
+    expect(completed).toMatchObject({
+      run: { id: run.id, status: 'COMPLETE', msg: matching(/Resumed by alice/) },
+    });
+    expect(completed.id).not.toBe(stopped.id);
+  });
+
+  it('shows the run as it was at the event, even when the notification is sent after the run moved on', async () => {
+    const hh = await start();
+    const { id: deploymentId } = await deploy(hh, [
+      { url: receiver.url(), events: ['run.started', 'run.completed'] },
+    ]);
+    // With the job runner stopped the run starts and completes before anyone is notified.
+    await hh.runbox.jobRunner!.stop();
+    const run = await runDeployment(hh, deploymentId);
+    const finished = await waitForRun(hh, hh.tokens.alice, run.id);
+    expect(finished.status).toBe('COMPLETE');
+    expect(receiver.received).toEqual([]);
+    hh.runbox.jobRunner!.start();
+
+    const started = parse(await receiver.delivered('run.started'));
+    expect(started.run).toEqual({
+      ...finished,
+      status: 'RUNNING',
+      finish_timestamp: null,
+      msg: ANY_STRING,
+    });
+    const completed = parse(await receiver.delivered('run.completed'));
+    expect(completed.run).toEqual(finished);
+    expect(Date.parse(started.created_at)).toBeLessThanOrEqual(Date.parse(completed.created_at));
   });
 
   it('retries from a restarted server: a pending retry survives the restart and arrives', async () => {
@@ -431,5 +503,85 @@ describeEachBackend('deployment webhooks', (backend) => {
     expect(kept.json<{ webhooks: unknown }>().webhooks).toEqual([
       { url: receiver.url(), events: ['run.completed'] },
     ]);
+  });
+});
+
+/**
+ * A worker process killed (SIGKILL) while its delivery attempt is under way: no clean shutdown,
+ * its lease on the delivery job runs out, and another worker makes the next attempt.
+ */
+describeEachBackend('webhook delivery across a worker crash', (backend) => {
+  const { cluster } = engineProcesses();
+  let receiver: Receiver | undefined;
+  afterEach(async () => {
+    await receiver?.close();
+    receiver = undefined;
+  });
+
+  it('a delivery in flight on a killed worker is retried by another worker and arrives', async () => {
+    receiver = await Receiver.start();
+    // The first request is held open until its worker dies; the next ones are answered.
+    receiver.answer = (n) => (n === 1 ? 'hold' : 200);
+    const c = await cluster(backend, {
+      RUNBOX_JOB_LEASE_MS: '1000',
+      RUNBOX_WEBHOOK_RETRY_BASE_MS: '200',
+      RUNBOX_WEBHOOK_TIMEOUT_MS: '600000',
+    });
+    const victim = await c.startWorker();
+    const user = c.admin;
+    await user.publish(await probePackage(1));
+    const deployment = await user.json<{ id: string; webhook_secret: string }>(
+      '/api/v2/apps/deployments',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: 'hooked',
+          app_name: 'probe',
+          webhooks: [{ url: receiver.url(), events: ['run.completed'] }],
+        }),
+      },
+      201,
+    );
+    const run = await user.json<{ id: string }>(
+      `/api/v2/apps/deployments/${deployment.id}/runs`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ batch_id: await user.batch(['a.txt']) }),
+      },
+      202,
+    );
+    expect(await user.finished(run.id)).toMatchObject({ status: 'COMPLETE' });
+    const r = receiver;
+    await until('the first attempt to reach the receiver', () =>
+      r.received.length === 1 ? true : undefined,
+    );
+    expect(await victim.crash()).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(r.received).toHaveLength(1);
+
+    await c.startWorker();
+    const delivered = await r.delivered('run.completed');
+    expect(delivered.headers['runbox-event-id']).toBe(r.received[0]!.headers['runbox-event-id']);
+    expect(delivered.body).toBe(r.received[0]!.body);
+    expect(JSON.parse(delivered.body)).toMatchObject({
+      type: 'run.completed',
+      run: { id: run.id, status: 'COMPLETE' },
+    });
+    expect(
+      verifySignature(
+        deployment.webhook_secret,
+        String(delivered.headers['runbox-signature']),
+        delivered.body,
+        nowSeconds(),
+      ),
+    ).toBe(true);
+    // The killed worker never logged its attempt; the next one is attempt 2.
+    const log = await until('the delivery in the run log', async () => {
+      const text = await user.log(run.id);
+      return text.includes('attempt 2 of 7: delivered (HTTP 200).') ? text : undefined;
+    });
+    expect(log).not.toContain('attempt 1 of 7');
+    expect(r.received.map((x) => x.answered)).toEqual([0, 200]);
   });
 });

@@ -46,7 +46,11 @@ const DeploymentKeys = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description:
+      'Stored custom keys and secret aliases. When changing a deployment, `custom` and `secret` are each replaced when given and kept when left out.',
+  },
 );
 
 const Settable = {

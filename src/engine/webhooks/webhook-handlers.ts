@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
+import type { WebhookEventType } from '../../contract/aihub/deployments.js';
+import type { AihubRunStatus } from '../../domain/run-state.js';
 import type { Clock } from '../../domain/sources.js';
-import { toAihubRun } from '../../services/run-views.js';
+import { toAihubRun, type AihubRun } from '../../services/run-views.js';
 import type { Deployment } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import type { JobHandlers } from '../jobs/job-handlers.js';
@@ -27,6 +29,35 @@ const shown = (url: string) => {
   const u = new URL(url);
   return `${u.origin}${u.pathname}`;
 };
+
+/** The v2 status a run has when each event happens, and the message shown with it. */
+const AT_EVENT: Record<WebhookEventType, { status: AihubRunStatus; msg: string }> = {
+  'run.started': { status: 'RUNNING', msg: 'The run is running.' },
+  'run.completed': { status: 'COMPLETE', msg: 'The run completed.' },
+  'run.failed': { status: 'FAILED', msg: 'The run failed.' },
+  'run.cancelled': { status: 'CANCELLED', msg: 'The run was cancelled.' },
+  'run.stopped_at_checkpoint': {
+    status: 'STOPPED_AT_CHECKPOINT',
+    msg: 'The run stopped at a checkpoint for human review.',
+  },
+};
+
+/**
+ * The run as it was when the event happened. The notification job reads the run later, by
+ * which time it may have moved on (a short run is already COMPLETE when its `run.started` is
+ * sent, a checkpointed run may have been resumed): such a run is shown in the event's state,
+ * unfinished for `run.started`, finished at the event's time otherwise.
+ */
+function runAtEvent(run: AihubRun, event: WebhookEventType, at: number): AihubRun {
+  const then = AT_EVENT[event];
+  if (run.status === then.status) return run;
+  return {
+    ...run,
+    status: then.status,
+    msg: then.msg,
+    finish_timestamp: event === 'run.started' ? null : at * 1_000_000,
+  };
+}
 
 export function webhookHandlers(
   d: WebhookDeps,
@@ -56,7 +87,7 @@ export function webhookHandlers(
         type: p.event,
         created_at: new Date(p.at).toISOString(),
         deployment_id: p.deploymentId,
-        run: run ? toAihubRun(run) : { id: p.runId },
+        run: run ? runAtEvent(toAihubRun(run), p.event, p.at) : { id: p.runId },
       });
       const now = d.clock.now();
       await d.store.transaction(async (tx) => {

@@ -43,7 +43,9 @@ ALTER TABLE run_files ADD COLUMN reviewed_by TEXT;
 ALTER TABLE run_files ADD COLUMN reviewed_at INTEGER;
 ALTER TABLE runs ADD COLUMN review_completed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN deletion_job_id TEXT;
-CREATE INDEX runs_for_retention ON runs (org_id, finished_at) WHERE deletion_job_id IS NULL AND finished_at IS NOT NULL;
+ALTER TABLE runs ADD COLUMN retention_applied_at INTEGER;
+CREATE INDEX runs_for_retention ON runs (org_id, finished_at)
+  WHERE deletion_job_id IS NULL AND retention_applied_at IS NULL AND finished_at IS NOT NULL;
 CREATE TABLE idempotency_keys (
   org_id TEXT NOT NULL,
   user_id TEXT NOT NULL,

@@ -272,7 +272,22 @@ export class RunRepo {
     return Number(res.numUpdatedRows) > 0;
   }
 
-  /** Records the deletion job of a run; false when one was already requested. */
+  /**
+   * Marks a run as handed over by retention; false when it already was, or its record is being
+   * deleted. On Postgres a concurrent marker waits for this one's transaction, then sees it.
+   */
+  async markRetentionApplied(id: string, now: number): Promise<boolean> {
+    const res = await this.db
+      .updateTable('runs')
+      .set({ retention_applied_at: now })
+      .where('id', '=', id)
+      .where('retention_applied_at', 'is', null)
+      .where('deletion_job_id', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** Records the job deleting a run's record; false when one was already requested. */
   async markDeletionRequested(id: string, jobId: string): Promise<boolean> {
     const res = await this.db
       .updateTable('runs')
@@ -301,6 +316,7 @@ export class RunRepo {
       .selectAll()
       .where('org_id', '=', q.orgId)
       .where('deletion_job_id', 'is', null)
+      .where('retention_applied_at', 'is', null)
       .where('finished_at', 'is not', null)
       .where('finished_at', '<', q.finishedBefore)
       .where('state', 'in', ['complete', 'failed', 'timed_out', 'cancelled']);
