@@ -54,7 +54,8 @@ for (const backend of backends) {
     d99: number[] = [],
     rps: number[] = [],
     srvCpu: number[] = [],
-    cliCpu: number[] = [];
+    cliCpu: number[] = [],
+    stmts: number[] = [];
   const c50: number[] = [],
     c99: number[] = [],
     idle: number[] = [],
@@ -85,6 +86,7 @@ for (const backend of backends) {
         cr.push(t.createPerSecond);
         srvCpu.push(t.serverCpuMsPerRun);
         cliCpu.push(t.clientCpuMsPerRun);
+        stmts.push(t.statementsPerRun);
         if (t.failed > 0) console.log(`  !! ${t.failed} runs failed during the throughput round`);
         line.push(
           `${fmt(t.completePerSecond)} runs/s (server CPU ${fmt(t.serverCpuMsPerRun, 3)} ms/run)`,
@@ -114,6 +116,7 @@ for (const backend of backends) {
   }
   report(backend, 'throughput, 32 clients, one-file runs (complete runs/s)', fmt(median(tp)));
   report(backend, '  of which creates acknowledged (runs/s)', fmt(median(cr)));
+  report(backend, '  database statements per run', fmt(median(stmts), 1));
   report(
     backend,
     '  CPU per run: server / benchmark client (ms)',

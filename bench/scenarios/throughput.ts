@@ -1,6 +1,6 @@
 import { createRun, type BenchServer } from '../server-process.js';
 import { now, sleep } from '../stats.js';
-import { cpuSeconds } from './process-stats.js';
+import { cpuSeconds, queryCount } from './process-stats.js';
 
 /** Whether any run is still unfinished (one row, so the check costs the server little). */
 async function unfinished(s: BenchServer): Promise<number> {
@@ -20,6 +20,7 @@ export async function throughput(
 ) {
   let created = 0;
   const serverCpu = cpuSeconds(s.pid);
+  const queriesBefore = await queryCount(s.url);
   const clientCpu = process.cpuUsage();
   const start = now();
   const end = start + seconds * 1000;
@@ -35,6 +36,7 @@ export async function throughput(
   while ((await unfinished(s)) > 0) await sleep(25);
   const total = now() - start;
   const client = process.cpuUsage(clientCpu);
+  const queries = (await queryCount(s.url)) - queriesBefore;
   const failed = (
     (await (await s.api('/v2/apps/runs?status=FAILED&limit=10')).json()) as { runs: unknown[] }
   ).runs.length;
@@ -45,6 +47,8 @@ export async function throughput(
     failed,
     /** Server process CPU (user + system) per run, ms. */
     serverCpuMsPerRun: ((cpuSeconds(s.pid) - serverCpu) * 1000) / created,
+    /** Database statements per run (including the benchmark's own status polls). */
+    statementsPerRun: queries / created,
     /** This benchmark client's CPU per run, ms. */
     clientCpuMsPerRun: (client.user + client.system) / 1000 / created,
   };

@@ -26,6 +26,8 @@ type Item =
       events: NewRunEvent[];
     };
 
+type Finish = Extract<Item, { kind: 'finish' }>;
+
 /**
  * Group commit for everything workers record: file outcomes, run finishes and log/status
  * events. Whatever arrives while one transaction is being written goes into the next one, so
@@ -78,41 +80,58 @@ export class RunWriter {
   private async write(tx: Repositories, batch: Item[]): Promise<boolean[]> {
     const now = this.deps.clock.now();
     const events: NewRunEvent[] = [];
-    const out: boolean[] = [];
+    const out = new Map<Item, boolean>();
+    const finishes: Finish[] = [];
     for (const item of batch) {
       if (item.kind === 'events') {
         events.push(...item.events);
-        out.push(true);
+        out.set(item, true);
       } else if (item.kind === 'file') {
         const ok = await tx.runs.recordFile(item.runId, item.token, item.result, now);
         if (ok) events.push(...item.events);
-        out.push(ok);
-      } else {
-        // Fenced: only the lease holder finishes the run, and the lease ends with it. Holding
-        // the lease implies the run is running or cancelling, so the transition cannot miss.
-        const ok =
-          (await tx.runQueue.release(item.runId, item.token)) &&
-          (await tx.runs.transition(item.runId, item.from, item.to, {
-            msg: item.msg,
-            // A run at the checkpoint has not finished: it waits for review.
-            ...(isTerminal(item.to) ? { finished_at: now } : {}),
-            files_failed: item.filesFailed,
-          }));
-        if (ok) {
-          events.push(...item.events);
-          const job = notificationJob(
-            { id: item.runId, org_id: item.orgId, deployment_id: item.deploymentId },
-            item.to,
-            now,
-            this.deps.newId(),
-          );
-          if (job) await tx.jobs.enqueue(job);
-        }
-        out.push(ok);
-      }
+        out.set(item, ok);
+      } else finishes.push(item);
+    }
+    // Finishes after the file outcomes (which need the lease), a few statements for them all.
+    // Fenced: only the lease holder finishes the run, and the lease ends with it. Holding the
+    // lease implies the run is running or cancelling, so the transition cannot miss.
+    const held = new Set(await tx.runQueue.releaseMany(finishes));
+    const groups = new Map<string, Finish[]>();
+    for (const f of finishes.filter((f) => held.has(f.runId))) {
+      const key = JSON.stringify([f.from, f.to, f.msg, f.filesFailed]);
+      groups.set(key, [...(groups.get(key) ?? []), f]);
+    }
+    const finished = new Set<string>();
+    for (const group of groups.values()) {
+      const { from, to, msg, filesFailed } = group[0]!;
+      const moved = await tx.runs.transitionMany(
+        group.map((f) => f.runId),
+        from,
+        to,
+        {
+          msg,
+          // A run at the checkpoint has not finished: it waits for review.
+          ...(isTerminal(to) ? { finished_at: now } : {}),
+          files_failed: filesFailed,
+        },
+      );
+      for (const id of moved) finished.add(id);
+    }
+    for (const f of finishes) {
+      const ok = finished.has(f.runId);
+      out.set(f, ok);
+      if (!ok) continue;
+      events.push(...f.events);
+      const job = notificationJob(
+        { id: f.runId, org_id: f.orgId, deployment_id: f.deploymentId },
+        f.to,
+        now,
+        this.deps.newId(),
+      );
+      if (job) await tx.jobs.enqueue(job);
     }
     await tx.runEvents.append(events);
-    return out;
+    return batch.map((item) => out.get(item)!);
   }
 
   /** Resolves once everything queued so far is written. */

@@ -83,11 +83,14 @@ export class RunService {
     // Concurrent creates share commits: the run, its files, its queue row and its first event.
     this.creates = new GroupCommit(deps.store, async (tx, batch: NewRun[]) => {
       const expired = deps.sources.clock.now() - IDEMPOTENCY_WINDOW_MS;
+      // First, so a repeated key fails its transaction before anything else is written.
       for (const c of batch) {
-        // First, so a repeated key fails its transaction before anything else is written.
         if (c.idempotency) await tx.idempotency.record(c.idempotency, expired);
-        await tx.runs.insert(c.run, c.files);
       }
+      await tx.runs.insert(
+        batch.map((c) => c.run),
+        batch.flatMap((c) => c.files),
+      );
       await tx.runEvents.append(batch.map((c) => c.event));
       return batch.map(() => undefined);
     });

@@ -164,6 +164,33 @@ export class RunQueueRepo {
     return Number(res.numDeletedRows) > 0;
   }
 
+  /**
+   * Ends the leases these (run, fencing token) pairs still hold; returns their runs. Tokens are
+   * unique, so matching run and token sets (by the primary key) matches exactly the pairs.
+   */
+  async releaseMany(leases: { runId: string; token: string }[]): Promise<string[]> {
+    const out: string[] = [];
+    for (let i = 0; i < leases.length; i += 500) {
+      const part = leases.slice(i, i + 500);
+      const rows = await this.db
+        .deleteFrom('run_leases')
+        .where(
+          'run_id',
+          'in',
+          part.map((l) => l.runId),
+        )
+        .where(
+          'token',
+          'in',
+          part.map((l) => l.token),
+        )
+        .returning('run_id')
+        .execute();
+      out.push(...rows.map((r) => r.run_id));
+    }
+    return out;
+  }
+
   /** Ends a lease, if `token` still holds it. */
   async release(runId: string, token: string): Promise<boolean> {
     const res = await this.db

@@ -86,25 +86,38 @@ const RECORD_FILE = new Precompiled<
 export class RunRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Records a new queued run with its files and puts it in the queue. */
-  async insert(run: Run, files: RunFile[]): Promise<void> {
-    await this.db.insertInto('runs').values(run).execute();
-    // Bounded statements: a run may have up to 1,000 files.
-    for (let i = 0; i < files.length; i += 200) {
+  /**
+   * Records new queued runs with their files and puts them in the queue: a few multi-row
+   * statements for the whole set, however many runs it holds.
+   */
+  async insert(runs: Run[], files: RunFile[]): Promise<void> {
+    if (runs.length === 0) return;
+    // Bounded statements (SQLite allows 32,766 parameters; a run has 24 columns).
+    for (let i = 0; i < runs.length; i += 500) {
       await this.db
-        .insertInto('run_files')
-        .values(files.slice(i, i + 200))
+        .insertInto('runs')
+        .values(runs.slice(i, i + 500))
         .execute();
     }
-    await this.db
-      .insertInto('run_queue')
-      .values({
-        run_id: run.id,
-        org_id: run.org_id,
-        queued_at: run.created_at,
-        deployment_id: run.deployment_id,
-      })
-      .execute();
+    for (let i = 0; i < files.length; i += 500) {
+      await this.db
+        .insertInto('run_files')
+        .values(files.slice(i, i + 500))
+        .execute();
+    }
+    for (let i = 0; i < runs.length; i += 1000) {
+      await this.db
+        .insertInto('run_queue')
+        .values(
+          runs.slice(i, i + 1000).map((run) => ({
+            run_id: run.id,
+            org_id: run.org_id,
+            queued_at: run.created_at,
+            deployment_id: run.deployment_id,
+          })),
+        )
+        .execute();
+    }
   }
 
   async get(orgId: string, id: string): Promise<Run | undefined> {
@@ -332,6 +345,27 @@ export class RunRepo {
       );
     }
     return query.orderBy('finished_at').limit(q.limit).execute();
+  }
+
+  /** `transition` for several runs at once; returns the ids that moved. */
+  async transitionMany(
+    ids: string[],
+    from: RunStateColumn[],
+    to: RunStateColumn,
+    set: Partial<Pick<Run, 'msg' | 'finished_at' | 'files_failed'>>,
+  ): Promise<string[]> {
+    const out: string[] = [];
+    for (let i = 0; i < ids.length; i += 1000) {
+      const rows = await this.db
+        .updateTable('runs')
+        .set({ state: to, ...set })
+        .where('id', 'in', ids.slice(i, i + 1000))
+        .where('state', 'in', from)
+        .returning('id')
+        .execute();
+      out.push(...rows.map((r) => r.id));
+    }
+    return out;
   }
 
   async delete(id: string): Promise<void> {
