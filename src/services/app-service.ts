@@ -182,6 +182,13 @@ export class AppService {
       version?: string | undefined;
     },
   ): Promise<{ app: App; version: AppVersion; manifest: Manifest }> {
+    if (ref.appName !== undefined && ref.appId === undefined && ref.version === undefined) {
+      // The common case in one read: by name, newest version.
+      const found = await this.store.apps.newestByName(p.orgId, ref.appName);
+      if (found && (ref.owner === undefined || found.app.owner === ref.owner)) {
+        return { ...found, manifest: JSON.parse(found.version.manifest) as Manifest };
+      }
+    }
     const app = ref.appId
       ? await this.store.apps.get(p.orgId, ref.appId)
       : await this.store.apps.byName(p.orgId, ref.appName ?? '');

@@ -88,10 +88,9 @@ export class BatchService {
     // past 2^53); Postgres would fail on them with a 500.
     if (!Number.isSafeInteger(id) || id < 1)
       throw invalidInput('batch_id must be a positive integer.');
-    const batch = await repos.batches.get(p.orgId, id);
-    const ws = batch && (await repos.workspaces.get(batch.workspace_id));
-    if (!batch || !ws || !canUseWorkspace(p, ws)) throw notFound(`Batch ${id}`);
-    return { batch, ws };
+    const found = await repos.batches.withWorkspace(p.orgId, id);
+    if (!found || !canUseWorkspace(p, found.ws)) throw notFound(`Batch ${id}`);
+    return found;
   }
 
   /** Hides the batch now and deletes its files in a job; returns the job id. */

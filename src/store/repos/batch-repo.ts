@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { Precompiled } from '../precompiled.js';
-import type { Batch, BatchFile, Database } from '../schema.js';
+import type { Batch, BatchFile, Database, Workspace } from '../schema.js';
 
 export interface NewBatch {
   org_id: string;
@@ -28,6 +28,25 @@ const GET_BATCH = new Precompiled<{ id: number; orgId: string }, Batch>((db, p) 
     .where('deleted_at', 'is', null),
 );
 
+/** A batch with the owner and name of its workspace (who may see it), in one read. */
+const GET_BATCH_WITH_WORKSPACE = new Precompiled<
+  { id: number; orgId: string },
+  Batch & { ws_name: string; ws_owner_user_id: string | null; ws_created_at: number }
+>((db, p) =>
+  db
+    .selectFrom('batches')
+    .innerJoin('workspaces', 'workspaces.id', 'batches.workspace_id')
+    .selectAll('batches')
+    .select([
+      'workspaces.name as ws_name',
+      'workspaces.owner_user_id as ws_owner_user_id',
+      'workspaces.created_at as ws_created_at',
+    ])
+    .where('batches.id', '=', p('id'))
+    .where('batches.org_id', '=', p('orgId'))
+    .where('batches.deleted_at', 'is', null),
+);
+
 export class BatchRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -38,6 +57,26 @@ export class BatchRepo {
       .returning('id')
       .executeTakeFirstOrThrow();
     return Number(row.id);
+  }
+
+  /** A batch that has not been deleted, in the org, with its workspace. */
+  async withWorkspace(
+    orgId: string,
+    id: number,
+  ): Promise<{ batch: Batch; ws: Workspace } | undefined> {
+    const row = await GET_BATCH_WITH_WORKSPACE.first(this.db, { id, orgId });
+    if (!row) return undefined;
+    const { ws_name, ws_owner_user_id, ws_created_at, ...batch } = row;
+    return {
+      batch: { ...batch, id: Number(batch.id) },
+      ws: {
+        id: batch.workspace_id,
+        org_id: batch.org_id,
+        name: ws_name,
+        owner_user_id: ws_owner_user_id,
+        created_at: Number(ws_created_at),
+      },
+    };
   }
 
   /** A batch that has not been deleted, in the org. */
