@@ -2,7 +2,11 @@
 export class RunboxError extends Error {
   override readonly name = 'RunboxError';
   constructor(
-    /** HTTP status, or 0 when the server could not be reached. */
+    /**
+     * HTTP status; 0 when no response came into it: the server could not be reached
+     * (`network-error`), a wait ran out of time (`timeout`), or the SDK refused the call before
+     * sending it (`invalid-input`).
+     */
     readonly status: number,
     /** The server's error type (`record-not-found`, `invalid-input`, …), or `network-error`. */
     readonly type: string,

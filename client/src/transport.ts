@@ -18,11 +18,17 @@ export type RequestBody = NonNullable<RequestInit['body']>;
 
 export type Query = Record<string, string | number | boolean | string[] | undefined>;
 
+/** A function giving the body afresh, called for each attempt (a file read again). */
+export type BodyFactory = () => Promise<RequestBody>;
+
 export interface RequestOptions {
   query?: Query | undefined;
   json?: unknown;
-  /** A raw body; retried only when it can be sent again (not a stream). */
-  body?: RequestBody | undefined;
+  /**
+   * A raw body. A stream is sent once and never retried; a factory (or anything else) may be
+   * sent again.
+   */
+  body?: RequestBody | BodyFactory | undefined;
   headers?: Record<string, string> | undefined;
   signal?: AbortSignal | undefined;
   /** Safe to send twice (GET, PUT, DELETE, or a POST with an idempotency key). */
@@ -86,10 +92,13 @@ export class Transport {
       ...(o.json !== undefined ? { 'content-type': 'application/json' } : {}),
       ...o.headers,
     };
-    const body = o.json !== undefined ? JSON.stringify(o.json) : o.body;
-    const replayable = !(typeof ReadableStream !== 'undefined' && body instanceof ReadableStream);
+    const fresh = typeof o.body === 'function' ? o.body : undefined;
+    const given =
+      o.json !== undefined ? JSON.stringify(o.json) : (o.body as RequestBody | undefined);
+    const replayable = fresh !== undefined || !isStream(given);
     const idempotent = o.idempotent ?? IDEMPOTENT_METHODS.has(method);
     for (let attempt = 0; ; attempt++) {
+      const body = fresh ? await fresh() : given;
       let res: Response;
       try {
         res = await this.fetchImpl(this.url(path, o.query), {
@@ -97,7 +106,8 @@ export class Transport {
           headers,
           body: body ?? null,
           signal: o.signal ?? null,
-          ...(body !== undefined && !replayable ? { duplex: 'half' } : {}),
+          // A streamed request body (Node's fetch requires saying so).
+          ...(isStream(body) ? { duplex: 'half' } : {}),
         });
       } catch (err) {
         if (o.signal?.aborted) throw err;
@@ -148,6 +158,9 @@ export class Transport {
     return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 }
+
+const isStream = (body: unknown): body is ReadableStream =>
+  typeof ReadableStream !== 'undefined' && body instanceof ReadableStream;
 
 async function toError(res: Response): Promise<RunboxError> {
   const requestId = res.headers.get('x-request-id') ?? undefined;

@@ -1,4 +1,5 @@
-import type { RequestBody } from './transport.js';
+import { RunboxError } from './errors.js';
+import type { BodyFactory, RequestBody } from './transport.js';
 /**
  * What `addFile` accepts: a file path (Node), bytes, a Blob/File (browsers), or a stream with
  * its size. Each becomes something that can give its bytes whole or a slice at a time.
@@ -12,10 +13,14 @@ export type UploadSource =
 
 export interface OpenedSource {
   size: number;
+  /** `whole()` may be called again (bytes, a Blob, a file): the request can be retried. */
+  rewindable: boolean;
   /** The bytes from `start` (inclusive) to `end` (exclusive), in order of calls. */
   slice(start: number, end: number): Promise<Uint8Array>;
   /** The whole content as a request body. */
   whole(): Promise<RequestBody>;
+  /** After the last slice: throws when the source holds more than `size` bytes. */
+  end(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -25,16 +30,20 @@ export async function openSource(src: UploadSource): Promise<OpenedSource> {
     const bytes = src instanceof Uint8Array ? src : new Uint8Array(src);
     return {
       size: bytes.byteLength,
+      rewindable: true,
       slice: async (a, b) => bytes.subarray(a, b),
-      whole: async () => bytes as unknown as RequestBody,
+      whole: async () => bytes,
+      end: async () => undefined,
       close: async () => undefined,
     };
   }
   if (typeof Blob !== 'undefined' && src instanceof Blob) {
     return {
       size: src.size,
+      rewindable: true,
       slice: async (a, b) => new Uint8Array(await src.slice(a, b).arrayBuffer()),
       whole: async () => src,
+      end: async () => undefined,
       close: async () => undefined,
     };
   }
@@ -45,6 +54,11 @@ export async function openSource(src: UploadSource): Promise<OpenedSource> {
   return openStream(sized.stream, sized.size);
 }
 
+/** The request body of a whole upload: a factory when it can be sent again, else the stream. */
+export async function uploadBody(src: OpenedSource): Promise<RequestBody | BodyFactory> {
+  return src.rewindable ? () => src.whole() : src.whole();
+}
+
 /** A Node file path, read with `node:fs` (loaded only here, so browsers never need it). */
 async function openPath(path: string): Promise<OpenedSource> {
   const fs = await import('node:fs/promises');
@@ -52,6 +66,7 @@ async function openPath(path: string): Promise<OpenedSource> {
   const { size } = await handle.stat();
   return {
     size,
+    rewindable: true,
     async slice(a, b) {
       const buf = new Uint8Array(b - a);
       let read = 0;
@@ -65,8 +80,9 @@ async function openPath(path: string): Promise<OpenedSource> {
     async whole() {
       const { Readable } = await import('node:stream');
       const { createReadStream } = await import('node:fs');
-      return Readable.toWeb(createReadStream(path)) as unknown as RequestBody;
+      return Readable.toWeb(createReadStream(path));
     },
+    end: async () => undefined,
     close: () => handle.close(),
   };
 }
@@ -81,23 +97,33 @@ function openStream(
       ? (stream as AsyncIterable<Uint8Array>)
       : iterate(stream as ReadableStream<Uint8Array>)
   )[Symbol.asyncIterator]();
-  let pending = new Uint8Array(0);
+  /** Chunks read but not yet handed out, and their total size. */
+  const pending: Uint8Array[] = [];
+  let buffered = 0;
   let used = false;
   return {
     size,
+    rewindable: false,
     async slice(a, b) {
       used = true;
       const want = b - a;
-      while (pending.byteLength < want) {
+      while (buffered < want) {
         const next = await iterator.next();
         if (next.done) break;
-        const merged = new Uint8Array(pending.byteLength + next.value.byteLength);
-        merged.set(pending);
-        merged.set(next.value, pending.byteLength);
-        pending = merged;
+        pending.push(next.value);
+        buffered += next.value.byteLength;
       }
-      const out = pending.subarray(0, want);
-      pending = pending.subarray(want);
+      // Copied once into the slice (merging chunk by chunk would copy a part over and over).
+      const out = new Uint8Array(Math.min(want, buffered));
+      for (let at = 0; at < out.byteLength;) {
+        const chunk = pending[0]!;
+        const take = Math.min(chunk.byteLength, out.byteLength - at);
+        out.set(chunk.subarray(0, take), at);
+        at += take;
+        if (take === chunk.byteLength) pending.shift();
+        else pending[0] = chunk.subarray(take);
+      }
+      buffered -= out.byteLength;
       return out;
     },
     async whole() {
@@ -110,6 +136,20 @@ function openStream(
           else controller.enqueue(next.value);
         },
       });
+    },
+    async end() {
+      // A stream is read only as far as its size: bytes past it would be silently dropped.
+      let extra = buffered > 0;
+      while (!extra) {
+        const next = await iterator.next();
+        if (next.done) return;
+        extra = next.value.byteLength > 0;
+      }
+      throw new RunboxError(
+        0,
+        'invalid-input',
+        `The stream holds more than the ${size} bytes its size says; nothing was stored.`,
+      );
     },
     close: async () => {
       await iterator.return?.();

@@ -1,6 +1,6 @@
 import type { Transport } from '../transport.js';
 import type { AppInfo, AppVersionInfo } from '../types.js';
-import { openSource, type UploadSource } from '../upload-source.js';
+import { openSource, uploadBody, type UploadSource } from '../upload-source.js';
 import { Deployments } from './deployments.js';
 import { Runs } from './runs.js';
 
@@ -27,7 +27,7 @@ export class Apps {
       return await this.t.callJson(
         'publishApp',
         {},
-        { body: await src.whole(), headers: { 'content-type': 'application/octet-stream' } },
+        { body: await uploadBody(src), headers: { 'content-type': 'application/octet-stream' } },
       );
     } finally {
       await src.close();

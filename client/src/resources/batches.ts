@@ -1,7 +1,7 @@
 import type { RequestBody } from '../transport.js';
 import type { Transport } from '../transport.js';
 import type { BatchFileNode, BatchFilesPage, BatchInfo, ListBatchesQuery } from '../types.js';
-import { openSource, type UploadSource } from '../upload-source.js';
+import { openSource, uploadBody, type UploadSource } from '../upload-source.js';
 
 /** Files above this size go through the multipart upload (as the AI Hub API advises). */
 export const MULTIPART_THRESHOLD = 10 * 1024 * 1024;
@@ -91,7 +91,7 @@ export class Batches {
           'addFileToBatch',
           { batch_id: id, filename: name },
           {
-            body: await src.whole(),
+            body: await uploadBody(src),
             headers: { 'content-type': 'application/octet-stream' },
             signal: o.signal,
           },
@@ -120,6 +120,7 @@ export class Batches {
           parts.push({ part_num: part.part_num, part_id: part.part_id });
           o.onProgress?.(end, src.size);
         }
+        await src.end();
       } catch (err) {
         await this.t
           .call(

@@ -1,6 +1,6 @@
 import type { Transport } from '../transport.js';
 import type { FolderListing } from '../types.js';
-import { openSource, type UploadSource } from '../upload-source.js';
+import { openSource, uploadBody, type UploadSource } from '../upload-source.js';
 
 /** Workspace drive files by path (`<org>/<workspace>/fs/Runbox Drive/<path>`). */
 export class Files {
@@ -44,7 +44,7 @@ export class Files {
         'writeFile',
         { path },
         {
-          body: await src.whole(),
+          body: await uploadBody(src),
           headers: {
             'content-type': 'application/octet-stream',
             ...(o.ifNoneMatch ? { 'if-none-match': '*' } : {}),
