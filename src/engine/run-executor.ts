@@ -93,14 +93,9 @@ export class RunExecutor {
     });
     let manifest: Manifest;
     let runtime;
-    const settings = parseRunSettings(run.settings);
-    let secrets: Record<string, string>;
-    try {
-      secrets = await this.deps.secrets(run, settings.keys.secret);
-    } catch (err) {
-      if (!(err instanceof SecretResolutionError)) throw err;
-      const msg = `The run's secrets could not be given to the app: ${err.message}`;
-      await writer.finish({
+    /** Fails the whole run before any file ran (its files all count as failed). */
+    const failWhole = (msg: string) =>
+      writer.finish({
         runId: run.id,
         deploymentId: run.deployment_id,
         orgId: run.org_id,
@@ -111,6 +106,14 @@ export class RunExecutor {
         filesFailed: run.file_count,
         events: [statusEvent(run.id, clock.now(), 'failed', msg)],
       });
+    const settings = parseRunSettings(run.settings);
+    let secrets: Record<string, string>;
+    try {
+      secrets = await this.deps.secrets(run, settings.keys.secret);
+    } catch (err) {
+      if (!(err instanceof SecretResolutionError)) throw err;
+      const msg = `The run's secrets could not be given to the app: ${err.message}`;
+      await failWhole(msg);
       return;
     }
     redact = redactor(Object.values(secrets));
@@ -124,17 +127,7 @@ export class RunExecutor {
       runtime = this.deps.runtimes.get(`${run.app_id}@${run.app_version}`, dir, manifest);
     } catch (err) {
       const msg = `The app could not be loaded: ${(err as Error).message}`;
-      await writer.finish({
-        runId: run.id,
-        deploymentId: run.deployment_id,
-        orgId: run.org_id,
-        token,
-        from: ['running', 'cancelling'],
-        to: 'failed',
-        msg,
-        filesFailed: run.file_count,
-        events: [statusEvent(run.id, clock.now(), 'failed', msg)],
-      });
+      await failWhole(msg);
       return;
     }
     const deadline = (run.started_at ?? clock.now()) + run.timeout_ms;
