@@ -1,3 +1,4 @@
+import { projectPath } from './project-root.js';
 /**
  * The composition root: the only place that picks concrete implementations (store backend,
  * blob storage, clock) and wires services, workers and the HTTP server together.
@@ -49,7 +50,7 @@ export const systemSources: Sources = {
 };
 
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  const pkg = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as {
     version: string;
   };
   return pkg.version;

@@ -1,30 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import * as tar from 'tar';
-
-/** Where the API is and who calls it: flags, then RUNBOX_API_ROOT / RUNBOX_TOKEN, then the local install. */
-export function apiTarget(opts: { apiRoot?: string; token?: string }): {
-  apiRoot: string;
-  token: string;
-} {
-  const apiRoot = (
-    opts.apiRoot ??
-    process.env.RUNBOX_API_ROOT ??
-    'http://127.0.0.1:8080/api'
-  ).replace(/\/$/, '');
-  let token = opts.token ?? process.env.RUNBOX_TOKEN;
-  if (!token) {
-    // A local embedded install keeps its first admin token here.
-    const file = join(resolve(process.env.RUNBOX_DATA_DIR ?? '.runbox'), 'admin-token');
-    try {
-      token = readFileSync(file, 'utf8').trim();
-    } catch {
-      throw new Error('No API token: pass --token or set RUNBOX_TOKEN.');
-    }
-  }
-  return { apiRoot, token };
-}
+import { RunboxError, type AppInfo, type Runbox } from '../../client/src/index.js';
+import { UsageError } from './exit-codes.js';
+import { intOption } from './option-parsers.js';
+import { session, withCommonOptions } from './session.js';
+import { relativeTime } from './terminal.js';
 
 /** The folder as a .tar.gz, the way `tar czf app.tgz -C DIR .` packs it. */
 async function pack(dir: string): Promise<Buffer> {
@@ -35,54 +17,103 @@ async function pack(dir: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** `runbox apps publish DIR`: packs a folder with runbox.app.json and publishes it. */
+/** Every app of the context, across pages. */
+export async function allApps(client: Runbox): Promise<AppInfo[]> {
+  const apps: AppInfo[] = [];
+  for (let offset = 0; ;) {
+    const page = await client.apps.list({ limit: 1000, offset });
+    apps.push(...page.apps);
+    if (page.apps.length < 1000) return apps;
+    offset += page.apps.length;
+  }
+}
+
+/** An app by id or name (people type names; ids are what the API takes). */
+export async function findApp(client: Runbox, nameOrId: string): Promise<AppInfo> {
+  const apps = await allApps(client);
+  const app = apps.find((a) => a.id === nameOrId) ?? apps.find((a) => a.name === nameOrId);
+  // The server's own words for an id it does not know (exit 3, like any unknown id).
+  if (!app) throw new RunboxError(404, 'record-not-found', `App ${nameOrId} not found.`);
+  return app;
+}
+
+/** `runbox apps publish|list|versions|delete`. */
 export function registerApps(program: Command): void {
-  const apps = program.command('apps').description('Publish apps to a Runbox server.');
+  const apps = withCommonOptions(
+    program.command('apps').description('Publish, list and delete apps.'),
+  );
+
   apps
     .command('publish <dir>')
     .description('Pack DIR (with runbox.app.json at its root) and publish it as a new app version.')
-    .option('--api-root <url>', 'API root (env RUNBOX_API_ROOT, default http://127.0.0.1:8080/api)')
-    .option(
-      '--token <token>',
-      "API token (env RUNBOX_TOKEN; default: the local install's admin token)",
-    )
-    .option('--context <id>', 'IB-Context: the org to publish in (env RUNBOX_CONTEXT)')
-    .option('--json', 'print the published version as JSON')
-    .action(
-      async (
-        dir: string,
-        o: { apiRoot?: string; token?: string; context?: string; json?: boolean },
-      ) => {
-        const { apiRoot, token } = apiTarget(o);
-        const context = o.context ?? process.env.RUNBOX_CONTEXT;
-        const res = await fetch(`${apiRoot}/v2/apps`, {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${token}`,
-            'content-type': 'application/gzip',
-            ...(context ? { 'ib-context': context } : {}),
-          },
-          body: await pack(resolve(dir)),
-        });
-        const body = (await res.json().catch(() => ({}))) as {
-          message?: string;
-          type?: string;
-          app_id?: string;
-          version?: string;
-          manifest?: { name?: string };
-        };
-        if (res.status !== 201) {
-          process.stderr.write(
-            `error: ${body.message ?? res.statusText} (${body.type ?? res.status})\n`,
-          );
-          process.exitCode = res.status >= 500 ? 3 : 1;
-          return;
-        }
-        process.stdout.write(
-          o.json
-            ? `${JSON.stringify(body, null, 2)}\n`
-            : `Published ${body.manifest?.name} ${body.version} (app ${body.app_id})\n`,
+    .action(async (dir: string, _o: unknown, cmd: Command) => {
+      if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new UsageError(
+          `${dir} is not a folder: give the app's folder (with runbox.app.json).`,
         );
-      },
-    );
+      }
+      const s = session(cmd);
+      const version = await s.client.apps.publish(await pack(resolve(dir)));
+      if (s.json) return s.out.json(version);
+      const name = typeof version.manifest.name === 'string' ? version.manifest.name : dir;
+      s.out.print(`Published ${name} ${version.version} (app ${version.app_id}).`);
+    });
+
+  apps
+    .command('list')
+    .description('Apps of the context, with their latest versions.')
+    .option('--limit <n>', 'at most this many', intOption(1, 1000))
+    .option('--offset <n>', 'skip this many', intOption(0))
+    .action(async (o: { limit?: number; offset?: number }, cmd: Command) => {
+      const s = session(cmd);
+      const page = await s.client.apps.list({
+        ...(o.limit !== undefined ? { limit: o.limit } : {}),
+        ...(o.offset !== undefined ? { offset: o.offset } : {}),
+      });
+      if (s.json) return s.out.json(page);
+      if (page.apps.length === 0)
+        return s.out.print('No apps yet: publish one with `runbox apps publish DIR`.');
+      s.out.table(
+        ['NAME', 'LATEST', 'ID', 'OWNER', 'UPDATED', 'DESCRIPTION'],
+        page.apps.map((a) => [
+          a.name,
+          a.latest_version ?? '',
+          a.id,
+          a.owner,
+          relativeTime(a.updated_at_ms),
+          a.description ?? '',
+        ]),
+      );
+    });
+
+  apps
+    .command('versions <app>')
+    .description("An app's versions (APP: name or id), newest first.")
+    .action(async (nameOrId: string, _o: unknown, cmd: Command) => {
+      const s = session(cmd);
+      const app = await findApp(s.client, nameOrId);
+      const res = await s.client.apps.versions(app.id);
+      if (s.json) return s.out.json(res);
+      s.out.table(
+        ['VERSION', 'RUNTIME', 'PUBLISHED', 'BY', 'DESCRIPTION'],
+        res.versions.map((v) => [
+          v.version,
+          v.runtime,
+          relativeTime(v.created_at_ms),
+          v.created_by,
+          v.description ?? '',
+        ]),
+      );
+    });
+
+  apps
+    .command('delete <app>')
+    .description('Delete an app and all its versions (APP: name or id).')
+    .action(async (nameOrId: string, _o: unknown, cmd: Command) => {
+      const s = session(cmd);
+      const app = await findApp(s.client, nameOrId);
+      await s.client.apps.delete(app.id);
+      if (s.json) return s.out.json({ deleted: app.id, name: app.name });
+      s.out.print(`Deleted app ${app.name} (${app.id}).`);
+    });
 }

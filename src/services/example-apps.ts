@@ -1,13 +1,13 @@
+import { projectPath } from '../project-root.js';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tar from 'tar';
 import { MANIFEST_FILE } from '../domain/manifest.js';
 import type { AppService, AppVersionInfo } from './app-service.js';
 import type { Principal } from './principal.js';
 
 /** The example apps shipped with Runbox (`examples/` at the package root). */
-export const EXAMPLES_DIR = fileURLToPath(new URL('../../examples', import.meta.url));
+export const EXAMPLES_DIR = projectPath('examples');
 
 /**
  * Publishes every example app (each folder with a manifest) as `p`, packing it the way a user

@@ -35,7 +35,7 @@ describe('runbox apps publish', () => {
 
     // Without --token or RUNBOX_TOKEN the local install's admin token is used.
     const again = await cli.run(['apps', 'publish', app, '--api-root', apiRoot], env);
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(3);
     expect(again.stderr).toContain('already published');
     expect(again.stderr).toContain('(conflict)');
 
@@ -44,7 +44,7 @@ describe('runbox apps publish', () => {
       ...env,
       RUNBOX_TOKEN: token,
     });
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(3);
     expect(bad.stderr).toMatch(/no runbox\.app\.json.*\(invalid-input\)/);
   });
 });

@@ -1,5 +1,5 @@
+import { projectPath } from '../../project-root.js';
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
@@ -11,7 +11,7 @@ import {
 } from './file-task.js';
 import { FairQueue } from './fair-queue.js';
 
-const HOST = fileURLToPath(new URL('../../../runtime/node-host.mjs', import.meta.url));
+const HOST = projectPath('runtime', 'node-host.mjs');
 
 export interface NodePoolOptions {
   packageDir: string;
