@@ -34,6 +34,7 @@ import { SecretService } from './services/secret-service.js';
 import { DeploymentService } from './services/deployment-service.js';
 import { ReviewService } from './services/review-service.js';
 import { RetentionService } from './services/retention-service.js';
+import { RunInputService } from './services/run-input-service.js';
 import { loadSecretKey, SecretBox } from './domain/secret-box.js';
 import { RunSignals } from './engine/run-signals.js';
 import { RunWorker } from './engine/run-worker.js';
@@ -118,6 +119,7 @@ export async function createCore(
     runLogs: new RunLogService(store, runs, signals, sources.clock),
     runDeletion,
     retention: new RetentionService(store, runDeletion, sources),
+    runInputs: new RunInputService(batches),
     secrets: new SecretService(store, box, sources),
     deployments: new DeploymentService(store, apps, runs, box, sources),
     review: new ReviewService(store, runs, sources, signals),

@@ -12,6 +12,7 @@ import type { SecretService } from '../../services/secret-service.js';
 import type { DeploymentService } from '../../services/deployment-service.js';
 import type { ReviewService } from '../../services/review-service.js';
 import type { RetentionService } from '../../services/retention-service.js';
+import type { RunInputService } from '../../services/run-input-service.js';
 
 /** The services the HTTP layer calls; built by the composition root. */
 export interface Services {
@@ -29,4 +30,5 @@ export interface Services {
   deployments: DeploymentService;
   review: ReviewService;
   retention: RetentionService;
+  runInputs: RunInputService;
 }
