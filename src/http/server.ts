@@ -8,6 +8,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { Sources } from '../domain/sources.js';
 import type { Store } from '../store/store.js';
+import { apifyRoutes } from './apify/apify-routes.js';
 import { batchRoutes } from './aihub/batch-routes.js';
 import { fileRoutes } from './aihub/file-routes.js';
 import { jobRoutes } from './aihub/job-routes.js';
@@ -18,6 +19,7 @@ import { deploymentRoutes } from './aihub/deployment-routes.js';
 import { reviewRoutes } from './aihub/review-routes.js';
 import { retentionRoutes } from './aihub/retention-routes.js';
 import { runStreamRoutes } from './aihub/run-stream-routes.js';
+import { praisonRoutes } from './praison/praison-routes.js';
 import type { Services } from './aihub/services.js';
 import { batchUploadRoutes, multipartRoutes } from './aihub/upload-routes.js';
 import { installAuth, type RateLimitConfig } from './auth-hook.js';
@@ -85,9 +87,11 @@ export async function buildServer(deps: {
       await api.register(deploymentRoutes, { services });
       await api.register(reviewRoutes, { services });
       await api.register(retentionRoutes, { services });
+      await api.register(praisonRoutes, { services, store });
     },
     { prefix: '/api' },
   );
+  await app.register(apifyRoutes, { services, store });
   await app.ready();
   return app;
 }
