@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import { dialectOf } from './dialects.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RunboxError } from '../contract/errors.js';
 import type { Clock } from '../domain/sources.js';
 import { TokenBuckets } from '../domain/token-bucket.js';
@@ -11,6 +12,13 @@ export interface RateLimitConfig {
   rate: number;
   /** Requests a token may make at once before the rate applies. */
   burst: number;
+}
+
+/** Apify clients may pass the token as `?token=` instead of the header (Apify dialect only). */
+function queryToken(request: FastifyRequest): string | undefined {
+  if (dialectOf(request.url) !== 'apify') return undefined;
+  const token = (request.query as Record<string, unknown> | undefined)?.token;
+  return typeof token === 'string' && token !== '' ? `Bearer ${token}` : undefined;
 }
 
 /**
@@ -27,7 +35,7 @@ export function installAuth(
     if (request.routeOptions.config.public || request.is404) return;
     const context = request.headers['ib-context'];
     const p = await deps.auth.authenticate(
-      request.headers.authorization,
+      request.headers.authorization ?? queryToken(request),
       Array.isArray(context) ? context[0] : context,
     );
     request.principal = p;

@@ -25,6 +25,7 @@ import { batchUploadRoutes, multipartRoutes } from './aihub/upload-routes.js';
 import { installAuth, type RateLimitConfig } from './auth-hook.js';
 import { installErrorHandler, sendError } from './error-handler.js';
 import { registerHealthRoutes } from './health-routes.js';
+import { requestForLog } from './request-log.js';
 import { installMetrics } from './metrics.js';
 import { installNotFound } from './not-found.js';
 import { installOpenApi } from './openapi.js';
@@ -45,7 +46,11 @@ export async function buildServer(deps: {
 }): Promise<FastifyInstance> {
   const { services, store, sources, options } = deps;
   // Typed as Fastify's logger so the instance is the plain FastifyInstance this returns.
-  const loggerInstance: FastifyBaseLogger = deps.logger;
+  // Requests are logged without a `?token=` an Apify client may send.
+  const loggerInstance: FastifyBaseLogger = deps.logger.child(
+    {},
+    { serializers: { req: requestForLog } },
+  );
   const app = Fastify({
     loggerInstance,
     genReqId: () => sources.ids.uuid(),

@@ -92,6 +92,22 @@ describeEachBackend('Apify v2 dialect', (backend) => {
     const anon = await h.runbox.app.inject({ method: 'GET', url: `/v2/actors/${app_id}` });
     expectApifyError(anon, 401, 'token-not-provided');
     expectApifyError(await get(h.tokens.alice, '/v2/nothing-here'), 404, 'record-not-found');
+    // Apify clients may send the token as ?token= (that dialect only).
+    const byQuery = await h.runbox.app.inject({
+      method: 'GET',
+      url: `/v2/actors/${app_id}?token=${encodeURIComponent(h.tokens.bob)}`,
+    });
+    expect(data(byQuery)).toEqual(byId);
+    const wrong = await h.runbox.app.inject({
+      method: 'GET',
+      url: `/v2/actors/${app_id}?token=nope`,
+    });
+    expectApifyError(wrong, 401, 'token-not-valid');
+    const aihub = await h.runbox.app.inject({
+      method: 'GET',
+      url: `/api/v2/apps/${app_id}?token=${encodeURIComponent(h.tokens.bob)}`,
+    });
+    expect(aihub.statusCode).toBe(401);
   });
 
   it('starts a run over a JSON input (201, Location, waitForFinish) and shows it the Apify way', async () => {
