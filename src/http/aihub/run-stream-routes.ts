@@ -1,18 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses } from '../../contract/aihub/common.js';
 import { LogsQuery, RunParams } from '../../contract/aihub/runs.js';
-import { formatEvent } from '../../services/run-log-service.js';
 import { principal } from '../request-context.js';
+import { clientGone, sendRunLog } from '../run-log-reply.js';
 import type { Services } from './services.js';
 
 const tags = ['Runs'];
-
-/** Aborted when the client goes away, so followers stop reading. */
-function clientGone(req: { raw: { on(e: 'close', f: () => void): void } }): AbortSignal {
-  const controller = new AbortController();
-  req.raw.on('close', () => controller.abort());
-  return controller.signal;
-}
 
 export const runStreamRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (
   app,
@@ -31,27 +24,12 @@ export const runStreamRoutes: FastifyPluginAsyncTypebox<{ services: Services }> 
         response: { 200: { description: 'text/plain log lines' }, ...errorResponses },
       },
     },
-    async (req, reply) => {
-      const p = principal(req);
-      const id = req.params.run_id;
-      if (!req.query.follow) {
-        const events = await services.runLogs.all(p, id);
-        return reply
-          .type('text/plain; charset=utf-8')
-          .send(events.map((e) => `${formatEvent(e)}\n`).join(''));
-      }
-      const events = services.runLogs.follow(p, id, 0, clientGone(req));
-      const first = await events.next();
-      reply.raw.writeHead(200, {
-        'content-type': 'text/plain; charset=utf-8',
-        'cache-control': 'no-cache',
-        'x-request-id': req.id,
-      });
-      if (!first.done) reply.raw.write(`${formatEvent(first.value)}\n`);
-      for await (const e of events) reply.raw.write(`${formatEvent(e)}\n`);
-      reply.raw.end();
-      return reply;
-    },
+    async (req, reply) =>
+      sendRunLog(services.runLogs, req, reply, {
+        principal: principal(req),
+        runId: req.params.run_id,
+        follow: req.query.follow === true,
+      }),
   );
 
   app.get(

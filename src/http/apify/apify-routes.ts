@@ -12,12 +12,12 @@ import { invalidInput, isRunboxError, RunboxError } from '../../contract/errors.
 import { MANIFEST_DEFAULTS } from '../../domain/manifest.js';
 import { isTerminal } from '../../domain/run-state.js';
 import type { Principal } from '../../services/principal.js';
-import { formatEvent } from '../../services/run-log-service.js';
 import type { CreateRunInput } from '../../services/run-service.js';
 import type { Run } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import type { Services } from '../aihub/services.js';
 import { principal } from '../request-context.js';
+import { clientGone, sendRunLog } from '../run-log-reply.js';
 import { flag, statesOf, toApifyActor, toApifyRun, toApifyRunShort } from './apify-views.js';
 
 /** Apify holds `waitForFinish` at most this long. */
@@ -111,13 +111,6 @@ function decodedBody(req: FastifyRequest): Buffer {
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
-
-/** Aborted when the client goes away, so waits and followers stop. */
-function clientGone(req: FastifyRequest): AbortSignal {
-  const controller = new AbortController();
-  req.raw.on('close', () => controller.abort());
-  return controller.signal;
-}
 
 export const apifyRoutes: FastifyPluginAsyncTypebox<{ services: Services; store: Store }> = async (
   app,
@@ -320,24 +313,11 @@ export const apifyRoutes: FastifyPluginAsyncTypebox<{ services: Services; store:
       const p = principal(req);
       const id = req.params.runId;
       flag(req.query.raw, 'raw');
-      if (!flag(req.query.stream, 'stream')) {
-        const events = await services.runLogs.all(p, id);
-        return reply
-          .type('text/plain; charset=utf-8')
-          .send(events.map((e) => `${formatEvent(e)}\n`).join(''));
-      }
-      const events = services.runLogs.follow(p, id, 0, clientGone(req));
-      // The first read finds a missing run (404 in the envelope) before the 200 is written.
-      const first = await events.next();
-      reply.raw.writeHead(200, {
-        'content-type': 'text/plain; charset=utf-8',
-        'cache-control': 'no-cache',
-        'x-request-id': req.id,
+      return sendRunLog(services.runLogs, req, reply, {
+        principal: p,
+        runId: id,
+        follow: flag(req.query.stream, 'stream') === true,
       });
-      if (!first.done) reply.raw.write(`${formatEvent(first.value)}\n`);
-      for await (const e of events) reply.raw.write(`${formatEvent(e)}\n`);
-      reply.raw.end();
-      return reply;
     },
   );
 

@@ -14,6 +14,7 @@ import type { Run } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import type { Services } from '../aihub/services.js';
 import { principal } from '../request-context.js';
+import { clientGone } from '../run-log-reply.js';
 import {
   PRAISON_STATUSES,
   statesOf,
@@ -71,12 +72,6 @@ async function praison<T>(jobId: string, f: () => Promise<T>): Promise<T> {
 
 function baseUrl(req: FastifyRequest): string {
   return `${req.protocol}://${req.host}/api/v1/runs`;
-}
-
-function clientGone(req: FastifyRequest): AbortSignal {
-  const controller = new AbortController();
-  req.raw.on('close', () => controller.abort());
-  return controller.signal;
 }
 
 export const praisonRoutes: FastifyPluginAsyncTypebox<{
