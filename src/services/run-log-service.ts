@@ -76,6 +76,8 @@ export class RunLogService {
       for (const e of had) seen.set(e.id, e.at);
     }
     let ended = false;
+    /** Where ids can become visible out of order, the terminal event waits until last. */
+    let terminal: RunEvent | undefined;
     while (!signal.aborted) {
       // Listen before reading, so a change between the read and the wait is not missed.
       const changed = this.changeSignal(id, signal);
@@ -85,13 +87,21 @@ export class RunLogService {
         for (const e of [...late, ...page]) {
           after = Math.max(after, e.id);
           if (!inOrder) seen.set(e.id, e.at);
-          if (isTerminalEvent(e)) ended = true;
+          if (isTerminalEvent(e)) {
+            ended = true;
+            if (!inOrder) {
+              terminal = e;
+              continue;
+            }
+          }
           yield e;
         }
         if (page.length === PAGE) continue;
         if (ended) {
-          // Anything committed just before the end but numbered lower is read once more.
+          // Anything committed just before the end but numbered lower is read once more, and
+          // comes before the terminal event, so the stream still ends with it.
           if (!inOrder) for (const e of await this.lateEvents(id, after, seen)) yield e;
+          if (terminal) yield terminal;
           return;
         }
         const run = await this.store.runs.get(p.orgId, id);
