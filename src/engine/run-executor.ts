@@ -138,6 +138,7 @@ export class RunExecutor {
     let timedOut = false;
 
     let outputsToRemove = false;
+    const writes: Promise<void>[] = [];
     const processFile = async (file: RunFile): Promise<FileResult> => {
       let outcome: FileOutcome;
       if (signal.aborted) {
@@ -196,7 +197,13 @@ export class RunExecutor {
       const events = result.error
         ? [fileEvent, log(`${file.name}: ${result.error}`, file.name)]
         : [fileEvent];
-      if (!(await writer.file(run.id, token, result, events))) lost.abort();
+      // Not awaited here: the last file's outcome and the run's finish go to the writer
+      // together, so they share a commit.
+      writes.push(
+        writer.file(run.id, token, result, events).then((written) => {
+          if (!written) lost.abort();
+        }),
+      );
       return result;
     };
 
@@ -211,28 +218,33 @@ export class RunExecutor {
     // Output folders are made by the app's process when it first uses one; one removal per run.
     if (outputsToRemove)
       await rm(join(this.deps.workDir, run.id), { recursive: true, force: true });
-    if (lost.signal.aborted) {
-      this.deps.log.warn({ runId: run.id }, 'lease lost; another worker owns the run now');
-      return;
-    }
     // Files finished before this attempt (a run re-queued after a lost worker) are counted from
-    // the store; otherwise this attempt's outcomes are the whole story.
-    const counts =
-      files.length === run.file_count
-        ? { pending: 0, done: files.length - failedNow, failed: failedNow, needsReview: reviewNow }
-        : await this.deps.store.runs.fileCounts(run.id);
+    // the store, once this attempt's outcomes are written; otherwise this attempt's outcomes
+    // are the whole story. The finish is fenced by the lease like the outcomes: if the lease
+    // was lost meanwhile, neither is written.
+    const whole = files.length === run.file_count;
+    if (!whole) await Promise.all(writes);
+    const counts = whole
+      ? { pending: 0, done: files.length - failedNow, failed: failedNow, needsReview: reviewNow }
+      : await this.deps.store.runs.fileCounts(run.id);
     const { to, msg } = outcomeOf(counts, cancel.aborted, timedOut, run.timeout_ms);
-    await writer.finish({
-      runId: run.id,
-      deploymentId: run.deployment_id,
-      orgId: run.org_id,
-      token,
-      from: ['running', 'cancelling'],
-      to,
-      msg,
-      filesFailed: counts.failed,
-      events: [statusEvent(run.id, clock.now(), to, msg)],
-    });
+    const finished = lost.signal.aborted
+      ? false
+      : writer.finish({
+          runId: run.id,
+          deploymentId: run.deployment_id,
+          orgId: run.org_id,
+          token,
+          from: ['running', 'cancelling'],
+          to,
+          msg,
+          filesFailed: counts.failed,
+          events: [statusEvent(run.id, clock.now(), to, msg)],
+        });
+    await Promise.all(writes);
+    if (!(await finished)) {
+      this.deps.log.warn({ runId: run.id }, 'lease lost; another worker owns the run now');
+    }
   }
 
   private keys(custom: Record<string, unknown>, manifest: Manifest): Record<string, unknown> {

@@ -41,7 +41,12 @@ export interface AppVersionInfo {
 export const MAX_PACKAGE_BYTES = 100 * 1000 * 1000;
 
 /** Publishing and browsing apps. A version, once published, never changes. */
+/** Published versions kept in memory with their parsed manifests (see `publishedVersion`). */
+const MAX_KEPT_VERSIONS = 1_000;
+
 export class AppService {
+  private readonly kept = new Map<string, { version: AppVersion; manifest: Manifest }>();
+
   constructor(
     private readonly store: Store,
     private readonly blobs: Blobs,
@@ -183,10 +188,11 @@ export class AppService {
     },
   ): Promise<{ app: App; version: AppVersion; manifest: Manifest }> {
     if (ref.appName !== undefined && ref.appId === undefined && ref.version === undefined) {
-      // The common case in one read: by name, newest version.
-      const found = await this.store.apps.newestByName(p.orgId, ref.appName);
+      // The common case in one narrow read: by name, newest version.
+      const found = await this.store.apps.newestRefByName(p.orgId, ref.appName);
       if (found && (ref.owner === undefined || found.app.owner === ref.owner)) {
-        return { ...found, manifest: JSON.parse(found.version.manifest) as Manifest };
+        const v = await this.publishedVersion(found.app.id, found.newestVersion);
+        if (v) return { app: found.app, ...v };
       }
     }
     const app = ref.appId
@@ -195,11 +201,31 @@ export class AppService {
     if (!app || (ref.owner !== undefined && app.owner !== ref.owner)) {
       throw notFound(`App ${ref.appId ?? ref.appName}`);
     }
-    const version = ref.version
-      ? await this.store.apps.version(app.id, ref.version)
-      : await this.store.apps.newest(app.id);
-    if (!version) throw notFound(`Version ${ref.version ?? '(any)'} of app ${app.name}`);
-    return { app, version, manifest: JSON.parse(version.manifest) as Manifest };
+    const v = ref.version
+      ? await this.publishedVersion(app.id, ref.version)
+      : await this.publishedVersion(app.id, (await this.store.apps.newest(app.id))?.version);
+    if (!v) throw notFound(`Version ${ref.version ?? '(any)'} of app ${app.name}`);
+    return { app, ...v };
+  }
+
+  /**
+   * A published version with its parsed manifest. Versions are immutable and app ids are never
+   * reused, so they are kept once read (callers have checked the app is still there).
+   */
+  private async publishedVersion(
+    appId: string,
+    version: string | undefined,
+  ): Promise<{ version: AppVersion; manifest: Manifest } | undefined> {
+    if (version === undefined) return undefined;
+    const key = `${appId}@${version}`;
+    const kept = this.kept.get(key);
+    if (kept) return kept;
+    const row = await this.store.apps.version(appId, version);
+    if (!row) return undefined;
+    const v = { version: row, manifest: JSON.parse(row.manifest) as Manifest };
+    if (this.kept.size >= MAX_KEPT_VERSIONS) this.kept.clear();
+    this.kept.set(key, v);
+    return v;
   }
 
   private async visible(p: Principal, appId: string): Promise<App> {

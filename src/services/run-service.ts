@@ -264,9 +264,12 @@ export class RunService {
 
   /** A batch run reads the batch's files where they are stored. */
   private async batchInput(p: Principal, batchId: number) {
-    const { store } = this.deps;
-    await this.deps.batches.visible(store, p, batchId);
-    const rows = await store.batches.listFiles(batchId, undefined, this.deps.maxRunFiles + 1);
+    const { files: rows } = await this.deps.batches.visibleWithFiles(
+      this.deps.store,
+      p,
+      batchId,
+      this.deps.maxRunFiles + 1,
+    );
     this.checkCount(rows.length);
     return {
       inputPrefix: `batches/${batchId}`,

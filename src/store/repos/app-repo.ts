@@ -16,30 +16,20 @@ const NEWEST_VERSION = new Precompiled<{ appId: string }, AppVersion>((db, p) =>
     .limit(1),
 );
 
-/** An app by name with its newest version, in one read (how most runs name their app). */
-const NEWEST_BY_NAME = new Precompiled<
+/**
+ * An app by name with the name of its newest version, in one read that stays in the
+ * `app_versions_newest` index (the manifest is not read: versions are immutable, so callers
+ * keep them).
+ */
+const NEWEST_REF_BY_NAME = new Precompiled<
   { orgId: string; name: string },
-  App & {
-    v_version: string;
-    v_manifest: string;
-    v_package_key: string;
-    v_package_size: number;
-    v_created_by: string;
-    v_created_at: number;
-  }
+  App & { newest_version: string }
 >((db, p) =>
   db
     .selectFrom('apps')
     .innerJoin('app_versions', 'app_versions.app_id', 'apps.id')
     .selectAll('apps')
-    .select([
-      'app_versions.version as v_version',
-      'app_versions.manifest as v_manifest',
-      'app_versions.package_key as v_package_key',
-      'app_versions.package_size as v_package_size',
-      'app_versions.created_by as v_created_by',
-      'app_versions.created_at as v_created_at',
-    ])
+    .select('app_versions.version as newest_version')
     .where('apps.org_id', '=', p('orgId'))
     .where('apps.name', '=', p('name'))
     .orderBy('app_versions.created_at', 'desc')
@@ -99,37 +89,18 @@ export class AppRepo {
       .executeTakeFirst();
   }
 
-  /** The most recently published version: the default when a run names none. */
-  /** An app by name and its newest version; undefined when either does not exist. */
-  async newestByName(
+  /** An app by name and the name of its newest version; undefined when either does not exist. */
+  async newestRefByName(
     orgId: string,
     name: string,
-  ): Promise<{ app: App; version: AppVersion } | undefined> {
-    const row = await NEWEST_BY_NAME.first(this.db, { orgId, name });
+  ): Promise<{ app: App; newestVersion: string } | undefined> {
+    const row = await NEWEST_REF_BY_NAME.first(this.db, { orgId, name });
     if (!row) return undefined;
-    const {
-      v_version,
-      v_manifest,
-      v_package_key,
-      v_package_size,
-      v_created_by,
-      v_created_at,
-      ...app
-    } = row;
-    return {
-      app,
-      version: {
-        app_id: app.id,
-        version: v_version,
-        manifest: v_manifest,
-        package_key: v_package_key,
-        package_size: Number(v_package_size),
-        created_by: v_created_by,
-        created_at: Number(v_created_at),
-      },
-    };
+    const { newest_version, ...app } = row;
+    return { app, newestVersion: newest_version };
   }
 
+  /** The most recently published version: the default when a run names none. */
   async newest(appId: string): Promise<AppVersion | undefined> {
     return NEWEST_VERSION.first(this.db, { appId });
   }

@@ -47,6 +47,43 @@ const GET_BATCH_WITH_WORKSPACE = new Precompiled<
     .where('batches.deleted_at', 'is', null),
 );
 
+/**
+ * A batch with its workspace and its first files by name, in one read: what creating a run
+ * over a batch needs (a missing batch is no row; a batch with no files is one row of nulls).
+ */
+const GET_BATCH_WITH_FILES = new Precompiled<
+  { id: number; orgId: string; limit: number },
+  Batch & {
+    ws_name: string;
+    ws_owner_user_id: string | null;
+    ws_created_at: number;
+    f_name: string | null;
+    f_blob_key: string | null;
+    f_size: number | null;
+    f_updated_at: number | null;
+  }
+>((db, p) =>
+  db
+    .selectFrom('batches')
+    .innerJoin('workspaces', 'workspaces.id', 'batches.workspace_id')
+    .leftJoin('batch_files', 'batch_files.batch_id', 'batches.id')
+    .selectAll('batches')
+    .select([
+      'workspaces.name as ws_name',
+      'workspaces.owner_user_id as ws_owner_user_id',
+      'workspaces.created_at as ws_created_at',
+      'batch_files.name as f_name',
+      'batch_files.blob_key as f_blob_key',
+      'batch_files.size as f_size',
+      'batch_files.updated_at as f_updated_at',
+    ])
+    .where('batches.id', '=', p('id'))
+    .where('batches.org_id', '=', p('orgId'))
+    .where('batches.deleted_at', 'is', null)
+    .orderBy('batch_files.name')
+    .limit(p('limit')),
+);
+
 export class BatchRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -76,6 +113,50 @@ export class BatchRepo {
         owner_user_id: ws_owner_user_id,
         created_at: Number(ws_created_at),
       },
+    };
+  }
+
+  /** `withWorkspace` and the batch's first `limit` files by name, in one read. */
+  async withFiles(
+    orgId: string,
+    id: number,
+    limit: number,
+  ): Promise<{ batch: Batch; ws: Workspace; files: BatchFile[] } | undefined> {
+    const rows = await GET_BATCH_WITH_FILES.rows(this.db, { id, orgId, limit });
+    const first = rows[0];
+    if (!first) return undefined;
+    const { ws_name, ws_owner_user_id, ws_created_at } = first;
+    const batch: Batch = {
+      id: Number(first.id),
+      org_id: first.org_id,
+      workspace_id: first.workspace_id,
+      name: first.name,
+      created_by: first.created_by,
+      created_at: first.created_at,
+      updated_at: first.updated_at,
+      deleted_at: first.deleted_at,
+    };
+    const files: BatchFile[] = [];
+    for (const r of rows) {
+      if (r.f_name === null) continue;
+      files.push({
+        batch_id: batch.id,
+        name: r.f_name,
+        blob_key: r.f_blob_key!,
+        size: Number(r.f_size),
+        updated_at: Number(r.f_updated_at),
+      });
+    }
+    return {
+      batch,
+      ws: {
+        id: batch.workspace_id,
+        org_id: batch.org_id,
+        name: ws_name,
+        owner_user_id: ws_owner_user_id,
+        created_at: Number(ws_created_at),
+      },
+      files,
     };
   }
 

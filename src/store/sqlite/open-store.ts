@@ -36,17 +36,22 @@ class ImmediateSqliteDialect extends SqliteDialect {
  * preparing costs more than running most of ours. Statements are reused one at a time (Kysely
  * holds one connection behind a mutex), which is what better-sqlite3 requires.
  */
+const MAX_CACHED_STATEMENTS = 2_000;
+
 function withStatementCache(db: BetterSqlite3.Database) {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     prepare(sql: string) {
       let stmt = cache.get(sql);
-      if (!stmt) {
-        // Queries with IN lists of every length would grow the cache without end.
-        if (cache.size >= 1000) cache.clear();
+      if (stmt) {
+        // Least recently used last out: the hot statements stay however many IN-list
+        // lengths pass through.
+        cache.delete(sql);
+      } else {
+        if (cache.size >= MAX_CACHED_STATEMENTS) cache.delete(cache.keys().next().value!);
         stmt = db.prepare(sql);
-        cache.set(sql, stmt);
       }
+      cache.set(sql, stmt);
       return stmt;
     },
     close() {
