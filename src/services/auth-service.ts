@@ -4,7 +4,26 @@ import type { Store } from '../store/store.js';
 import type { Principal } from './principal.js';
 import { hashToken } from './tokens.js';
 
+/** Kept authentication results: at most this many, each for at most this long. */
+const MAX_KEPT = 10_000;
+const KEEP_MS = 60_000;
+
+interface Kept {
+  principal: Principal;
+  /** `AuthChanges.epoch()` when it was read: any change to tokens or memberships since voids it. */
+  epoch: string;
+  at: number;
+  expiresAt: number | null;
+}
+
+/**
+ * Resolves tokens to principals. A result is kept in memory until tokens or memberships change
+ * anywhere (`store.authChanges`), so most requests cost no database read; a revoked token is
+ * refused by every process once the revocation has committed.
+ */
 export class AuthService {
+  private readonly kept = new Map<string, Kept>();
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
@@ -35,13 +54,16 @@ export class AuthService {
       );
     }
     const ctx = context?.trim() || undefined;
-    const found = await this.store.tokens.authenticate(hashToken(match[1]), ctx);
+    const hash = hashToken(match[1]);
+    const key = `${hash} ${ctx ?? ''}`;
     const now = this.clock.now();
-    if (
-      !found ||
-      found.token.revoked_at !== null ||
-      (found.token.expires_at !== null && found.token.expires_at <= now)
-    ) {
+    const epoch = this.store.authChanges.epoch();
+    const kept = this.kept.get(key);
+    if (kept && kept.epoch === epoch && now - kept.at < KEEP_MS && live(kept.expiresAt, now)) {
+      return kept.principal;
+    }
+    const found = await this.store.tokens.authenticate(hash, ctx);
+    if (!found || found.token.revoked_at !== null || !live(found.token.expires_at, now)) {
       throw new RunboxError('token-not-valid', 'The API token is not valid.');
     }
     const { user, token, orgId, role } = found;
@@ -52,7 +74,7 @@ export class AuthService {
         `IB-Context "${ctx}" is not a context this user may act in.`,
       );
     }
-    return {
+    const principal: Principal = {
       userId: user.id,
       userKind: user.kind,
       tokenId: token.id,
@@ -60,5 +82,12 @@ export class AuthService {
       role,
       personal,
     };
+    if (epoch !== undefined) {
+      if (this.kept.size >= MAX_KEPT) this.kept.clear();
+      this.kept.set(key, { principal, epoch, at: now, expiresAt: token.expires_at });
+    }
+    return principal;
   }
 }
+
+const live = (expiresAt: number | null, now: number) => expiresAt === null || expiresAt > now;

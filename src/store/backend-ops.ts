@@ -9,6 +9,11 @@ export interface BackendOps {
    * Takes up to `limit` due jobs (pending and due, or leased with an expired lease) and leases
    * them to `owner` until `leaseUntil`, in one statement or one immediate transaction.
    */
+  /**
+   * Tokens or memberships changed in `db` (a transaction, or the root): everyone keeping
+   * authentication results must hear of it (see `AuthChanges`).
+   */
+  authChanged(db: Kysely<Database>): Promise<void>;
   claimJobs(
     db: Kysely<Database>,
     args: { owner: string; limit: number; now: number; leaseUntil: number },

@@ -22,6 +22,7 @@ import { IdempotencyRepo } from './repos/idempotency-repo.js';
 import { RetentionRepo } from './repos/retention-repo.js';
 import type { BackendOps } from './backend-ops.js';
 import type { StoreNotifications } from './notifications.js';
+import type { AuthChanges } from './auth-changes.js';
 
 export interface StoreCapabilities {
   backend: 'sqlite' | 'postgres';
@@ -56,9 +57,9 @@ export class Repositories {
 
   constructor(db: Kysely<Database>, ops: BackendOps) {
     this.orgs = new OrgRepo(db);
-    this.users = new UserRepo(db);
+    this.users = new UserRepo(db, ops);
     this.workspaces = new WorkspaceRepo(db);
-    this.tokens = new TokenRepo(db);
+    this.tokens = new TokenRepo(db, ops);
     this.batches = new BatchRepo(db);
     this.uploads = new UploadRepo(db);
     this.jobs = new JobRepo(db, ops);
@@ -83,6 +84,8 @@ export interface Store extends Repositories {
   readonly capabilities: StoreCapabilities;
   /** Cross-process signals, where the backend has them (Postgres); undefined on SQLite. */
   readonly notifications: StoreNotifications | undefined;
+  /** When authentication results kept in memory go stale (see `AuthChanges`). */
+  readonly authChanges: AuthChanges;
   /** Runs `fn` in one transaction (an immediate one on SQLite), retrying busy/serialisation failures a bounded number of times. */
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
   migrate(): Promise<number[]>;

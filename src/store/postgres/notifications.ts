@@ -10,6 +10,7 @@ export class PostgresNotifications implements StoreNotifications {
   private client: pg.Client | undefined;
   private connecting: Promise<pg.Client> | undefined;
   private readonly handlers = new Map<string, ((payload: string) => void)[]>();
+  private readonly watchers: ((up: boolean) => void)[] = [];
   private closed = false;
 
   constructor(
@@ -31,6 +32,15 @@ export class PostgresNotifications implements StoreNotifications {
     if (!known) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
   }
 
+  /**
+   * Calls `fn(true)` now if listening and whenever listening resumes after a lost connection
+   * (notifications sent meanwhile were missed), and `fn(false)` when the connection is lost.
+   */
+  watchConnection(fn: (up: boolean) => void): void {
+    this.watchers.push(fn);
+    if (this.client) fn(true);
+  }
+
   private connect(): Promise<pg.Client> {
     if (this.client) return Promise.resolve(this.client);
     this.connecting ??= (async () => {
@@ -39,6 +49,7 @@ export class PostgresNotifications implements StoreNotifications {
         for (const fn of this.handlers.get(m.channel) ?? []) fn(m.payload ?? '');
       });
       client.on('error', (err) => {
+        for (const fn of this.watchers) fn(false);
         this.onError(err);
         this.client = undefined;
         void client.end().catch(() => undefined);
@@ -49,6 +60,7 @@ export class PostgresNotifications implements StoreNotifications {
         await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
       }
       this.client = client;
+      for (const fn of this.watchers) fn(true);
       return client;
     })().finally(() => (this.connecting = undefined));
     return this.connecting;

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { conflict } from '../../contract/errors.js';
 import { KyselyStore } from '../kysely-store.js';
@@ -9,6 +9,7 @@ import { RetryableStoreError, TranslatingDialect } from '../translating-dialect.
 import { claimJobs } from './claim-jobs.js';
 import { POSTGRES_MIGRATIONS as MIGRATIONS } from '../migrations/index.js';
 import { PostgresNotifications } from './notifications.js';
+import { PostgresAuthChanges } from '../auth-changes.js';
 
 const INT8 = 20;
 /** Times and ids are BIGINT; they fit a JS number, so read them as numbers, not strings. */
@@ -75,9 +76,22 @@ export function openPostgresStore(opts: PostgresOptions): Store {
     return res.rows;
   };
 
+  const authChanges = new PostgresAuthChanges(async (channel, onMessage, onConnection) => {
+    await notifications.listen(channel, onMessage);
+    notifications.watchConnection(onConnection);
+  });
+  const authChannel = `${schema ?? 'public'}_runbox_auth`;
   return new KyselyStore(
     db,
-    { claimJobs, supportsSkipLocked: true },
+    {
+      claimJobs,
+      supportsSkipLocked: true,
+      // Sent in the change's transaction: other processes hear of it once it commits.
+      async authChanged(tx) {
+        authChanges.changedHere();
+        await sql`SELECT pg_notify(${authChannel}, '')`.execute(tx);
+      },
+    },
     {
       capabilities: {
         backend: 'postgres',
@@ -126,6 +140,7 @@ export function openPostgresStore(opts: PostgresOptions): Store {
         return res.rows.map((r) => r.id);
       },
       notifications,
+      authChanges,
       async close() {
         await notifications.close();
         await db.destroy();

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { BackendOps } from '../backend-ops.js';
 import { Precompiled } from '../precompiled.js';
 import type { Database, Membership, Token, User } from '../schema.js';
 
@@ -50,7 +51,10 @@ const AUTHENTICATE = new Precompiled<
 );
 
 export class TokenRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly ops: BackendOps,
+  ) {}
 
   async create(token: Token): Promise<void> {
     await this.db.insertInto('tokens').values(token).execute();
@@ -107,6 +111,8 @@ export class TokenRepo {
       .where('id', '=', id)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0;
+    const revoked = Number(res.numUpdatedRows) > 0;
+    if (revoked) await this.ops.authChanged(this.db);
+    return revoked;
   }
 }

@@ -1,8 +1,12 @@
 import type { Kysely } from 'kysely';
+import type { BackendOps } from '../backend-ops.js';
 import type { Database, Membership, User } from '../schema.js';
 
 export class UserRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly ops: BackendOps,
+  ) {}
 
   async create(user: User): Promise<void> {
     await this.db.insertInto('users').values(user).execute();
@@ -29,5 +33,7 @@ export class UserRepo {
       .values(m)
       .onConflict((oc) => oc.columns(['org_id', 'user_id']).doUpdateSet({ role: m.role }))
       .execute();
+    // A role may have changed: kept authentication results say the old one.
+    await this.ops.authChanged(this.db);
   }
 }
