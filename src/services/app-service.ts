@@ -40,12 +40,17 @@ export interface AppVersionInfo {
 
 export const MAX_PACKAGE_BYTES = 100 * 1000 * 1000;
 
-/** Publishing and browsing apps. A version, once published, never changes. */
-/** Published versions kept in memory with their parsed manifests (see `publishedVersion`). */
-const MAX_KEPT_VERSIONS = 1_000;
+/** Published versions, and apps by name with their newest version, kept in memory. */
+const MAX_KEPT = 1_000;
 
+/** Publishing and browsing apps. A version, once published, never changes. */
 export class AppService {
   private readonly kept = new Map<string, { version: AppVersion; manifest: Manifest }>();
+  /** By org and name; valid while `changes.epoch('apps')` is what it was when read. */
+  private readonly newestByName = new Map<
+    string,
+    { epoch: string; app: App; newestVersion: string }
+  >();
 
   constructor(
     private readonly store: Store,
@@ -188,8 +193,8 @@ export class AppService {
     },
   ): Promise<{ app: App; version: AppVersion; manifest: Manifest }> {
     if (ref.appName !== undefined && ref.appId === undefined && ref.version === undefined) {
-      // The common case in one narrow read: by name, newest version.
-      const found = await this.store.apps.newestRefByName(p.orgId, ref.appName);
+      // The common case: by name, newest version; kept until apps change anywhere.
+      const found = await this.newestRef(p.orgId, ref.appName);
       if (found && (ref.owner === undefined || found.app.owner === ref.owner)) {
         const v = await this.publishedVersion(found.app.id, found.newestVersion);
         if (v) return { app: found.app, ...v };
@@ -208,6 +213,20 @@ export class AppService {
     return { app, ...v };
   }
 
+  /** An app by name with the name of its newest version (one narrow read, or none). */
+  private async newestRef(orgId: string, name: string) {
+    const epoch = this.store.changes.epoch('apps');
+    const key = `${orgId} ${name}`;
+    const kept = this.newestByName.get(key);
+    if (kept && kept.epoch === epoch) return kept;
+    const found = await this.store.apps.newestRefByName(orgId, name);
+    if (found && epoch !== undefined) {
+      if (this.newestByName.size >= MAX_KEPT) this.newestByName.clear();
+      this.newestByName.set(key, { epoch, ...found });
+    }
+    return found;
+  }
+
   /**
    * A published version with its parsed manifest. Versions are immutable and app ids are never
    * reused, so they are kept once read (callers have checked the app is still there).
@@ -223,7 +242,7 @@ export class AppService {
     const row = await this.store.apps.version(appId, version);
     if (!row) return undefined;
     const v = { version: row, manifest: JSON.parse(row.manifest) as Manifest };
-    if (this.kept.size >= MAX_KEPT_VERSIONS) this.kept.clear();
+    if (this.kept.size >= MAX_KEPT) this.kept.clear();
     this.kept.set(key, v);
     return v;
   }

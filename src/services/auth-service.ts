@@ -10,7 +10,7 @@ const KEEP_MS = 60_000;
 
 interface Kept {
   principal: Principal;
-  /** `AuthChanges.epoch()` when it was read: any change to tokens or memberships since voids it. */
+  /** `changes.epoch('auth')` when it was read: any change to tokens or memberships since voids it. */
   epoch: string;
   at: number;
   expiresAt: number | null;
@@ -18,7 +18,7 @@ interface Kept {
 
 /**
  * Resolves tokens to principals. A result is kept in memory until tokens or memberships change
- * anywhere (`store.authChanges`), so most requests cost no database read; a revoked token is
+ * anywhere (`store.changes`), so most requests cost no database read; a revoked token is
  * refused by every process once the revocation has committed.
  */
 export class AuthService {
@@ -57,7 +57,7 @@ export class AuthService {
     const hash = hashToken(match[1]);
     const key = `${hash} ${ctx ?? ''}`;
     const now = this.clock.now();
-    const epoch = this.store.authChanges.epoch();
+    const epoch = this.store.changes.epoch('auth');
     const kept = this.kept.get(key);
     if (kept && kept.epoch === epoch && now - kept.at < KEEP_MS && live(kept.expiresAt, now)) {
       return kept.principal;

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ChangeTopic } from './cache-changes.js';
 import type { Database, JobRow } from './schema.js';
 
 /** The few queries whose SQL differs per backend. Same file names under sqlite/ and postgres/. */
@@ -10,10 +11,10 @@ export interface BackendOps {
    * them to `owner` until `leaseUntil`, in one statement or one immediate transaction.
    */
   /**
-   * Tokens or memberships changed in `db` (a transaction, or the root): everyone keeping
-   * authentication results must hear of it (see `AuthChanges`).
+   * The data of `topic` changed in `db` (a transaction, or the root): everyone keeping results
+   * of it must hear of it (see `CacheChanges`).
    */
-  authChanged(db: Kysely<Database>): Promise<void>;
+  changed(db: Kysely<Database>, topic: ChangeTopic): Promise<void>;
   claimJobs(
     db: Kysely<Database>,
     args: { owner: string; limit: number; now: number; leaseUntil: number },

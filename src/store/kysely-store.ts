@@ -3,7 +3,7 @@ import { RunboxError } from '../contract/errors.js';
 import type { BackendOps } from './backend-ops.js';
 import type { Migration } from './migration.js';
 import type { StoreNotifications } from './notifications.js';
-import type { AuthChanges } from './auth-changes.js';
+import type { CacheChanges } from './cache-changes.js';
 import type { Database } from './schema.js';
 import { Repositories, type MigrationStatus, type Store, type StoreCapabilities } from './store.js';
 import { RetryableStoreError, type QueryStats } from './translating-dialect.js';
@@ -16,7 +16,7 @@ export interface BackendHooks {
   appliedMigrationIds(): Promise<number[]>;
   queryStats: QueryStats;
   notifications?: StoreNotifications;
-  authChanges: AuthChanges;
+  changes: CacheChanges;
   close(): Promise<void>;
 }
 
@@ -26,7 +26,7 @@ const MAX_TRANSACTION_ATTEMPTS = 5;
 export class KyselyStore extends Repositories implements Store {
   readonly capabilities: StoreCapabilities;
   readonly notifications: StoreNotifications | undefined;
-  readonly authChanges: AuthChanges;
+  readonly changes: CacheChanges;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -36,7 +36,7 @@ export class KyselyStore extends Repositories implements Store {
     super(db, ops);
     this.capabilities = hooks.capabilities;
     this.notifications = hooks.notifications;
-    this.authChanges = hooks.authChanges;
+    this.changes = hooks.changes;
   }
 
   async transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {

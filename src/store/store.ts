@@ -22,7 +22,7 @@ import { IdempotencyRepo } from './repos/idempotency-repo.js';
 import { RetentionRepo } from './repos/retention-repo.js';
 import type { BackendOps } from './backend-ops.js';
 import type { StoreNotifications } from './notifications.js';
-import type { AuthChanges } from './auth-changes.js';
+import type { CacheChanges } from './cache-changes.js';
 
 export interface StoreCapabilities {
   backend: 'sqlite' | 'postgres';
@@ -63,7 +63,7 @@ export class Repositories {
     this.batches = new BatchRepo(db);
     this.uploads = new UploadRepo(db);
     this.jobs = new JobRepo(db, ops);
-    this.apps = new AppRepo(db);
+    this.apps = new AppRepo(db, ops);
     this.runs = new RunRepo(db);
     this.runQueue = new RunQueueRepo(db, ops.supportsSkipLocked);
     this.runEvents = new RunEventRepo(db);
@@ -84,8 +84,8 @@ export interface Store extends Repositories {
   readonly capabilities: StoreCapabilities;
   /** Cross-process signals, where the backend has them (Postgres); undefined on SQLite. */
   readonly notifications: StoreNotifications | undefined;
-  /** When authentication results kept in memory go stale (see `AuthChanges`). */
-  readonly authChanges: AuthChanges;
+  /** When results kept in memory go stale (see `CacheChanges`). */
+  readonly changes: CacheChanges;
   /** Runs `fn` in one transaction (an immediate one on SQLite), retrying busy/serialisation failures a bounded number of times. */
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
   migrate(): Promise<number[]>;

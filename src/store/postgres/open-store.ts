@@ -9,7 +9,7 @@ import { RetryableStoreError, TranslatingDialect } from '../translating-dialect.
 import { claimJobs } from './claim-jobs.js';
 import { POSTGRES_MIGRATIONS as MIGRATIONS } from '../migrations/index.js';
 import { PostgresNotifications } from './notifications.js';
-import { PostgresAuthChanges } from '../auth-changes.js';
+import { CHANGES_CHANNEL, PostgresCacheChanges } from '../cache-changes.js';
 
 const INT8 = 20;
 /** Times and ids are BIGINT; they fit a JS number, so read them as numbers, not strings. */
@@ -76,20 +76,20 @@ export function openPostgresStore(opts: PostgresOptions): Store {
     return res.rows;
   };
 
-  const authChanges = new PostgresAuthChanges(async (channel, onMessage, onConnection) => {
+  const changes = new PostgresCacheChanges(async (channel, onMessage, onConnection) => {
     await notifications.listen(channel, onMessage);
     notifications.watchConnection(onConnection);
   });
-  const authChannel = `${schema ?? 'public'}_runbox_auth`;
+  const changesChannel = `${schema ?? 'public'}_${CHANGES_CHANNEL}`;
   return new KyselyStore(
     db,
     {
       claimJobs,
       supportsSkipLocked: true,
       // Sent in the change's transaction: other processes hear of it once it commits.
-      async authChanged(tx) {
-        authChanges.changedHere();
-        await sql`SELECT pg_notify(${authChannel}, '')`.execute(tx);
+      async changed(tx, topic) {
+        changes.changedHere(topic);
+        await sql`SELECT pg_notify(${changesChannel}, ${topic})`.execute(tx);
       },
     },
     {
@@ -140,7 +140,7 @@ export function openPostgresStore(opts: PostgresOptions): Store {
         return res.rows.map((r) => r.id);
       },
       notifications,
-      authChanges,
+      changes,
       async close() {
         await notifications.close();
         await db.destroy();

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { BackendOps } from '../backend-ops.js';
 import { Precompiled } from '../precompiled.js';
 import type { App, AppVersion, Database } from '../schema.js';
 
@@ -38,10 +39,14 @@ const NEWEST_REF_BY_NAME = new Precompiled<
 );
 
 export class AppRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly ops: BackendOps,
+  ) {}
 
   async create(app: App): Promise<void> {
     await this.db.insertInto('apps').values(app).execute();
+    await this.ops.changed(this.db, 'apps');
   }
 
   async get(orgId: string, id: string): Promise<App | undefined> {
@@ -74,10 +79,13 @@ export class AppRepo {
 
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('apps').where('id', '=', id).execute();
+    await this.ops.changed(this.db, 'apps');
   }
 
+  /** A new version, which becomes the app's newest. */
   async addVersion(v: AppVersion): Promise<void> {
     await this.db.insertInto('app_versions').values(v).execute();
+    await this.ops.changed(this.db, 'apps');
   }
 
   async version(appId: string, version: string): Promise<AppVersion | undefined> {

@@ -112,7 +112,7 @@ export class TokenRepo {
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
     const revoked = Number(res.numUpdatedRows) > 0;
-    if (revoked) await this.ops.authChanged(this.db);
+    if (revoked) await this.ops.changed(this.db, 'auth');
     return revoked;
   }
 }

@@ -34,6 +34,6 @@ export class UserRepo {
       .onConflict((oc) => oc.columns(['org_id', 'user_id']).doUpdateSet({ role: m.role }))
       .execute();
     // A role may have changed: kept authentication results say the old one.
-    await this.ops.authChanged(this.db);
+    await this.ops.changed(this.db, 'auth');
   }
 }

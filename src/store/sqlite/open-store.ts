@@ -13,7 +13,7 @@ import type { Database } from '../schema.js';
 import type { Store } from '../store.js';
 import { RetryableStoreError, TranslatingDialect } from '../translating-dialect.js';
 import { claimJobs } from './claim-jobs.js';
-import { SqliteAuthChanges } from '../auth-changes.js';
+import { SqliteCacheChanges } from '../cache-changes.js';
 import { SQLITE_MIGRATIONS as MIGRATIONS } from '../migrations/index.js';
 
 /** Every write transaction takes the write lock up front, so it never fails half-way on SQLITE_BUSY. */
@@ -105,14 +105,14 @@ export function openSqliteStore(file: string, now: () => number = Date.now): Sto
   };
 
   const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
-  const authChanges = new SqliteAuthChanges(() => dataVersion.get() as number);
+  const changes = new SqliteCacheChanges(() => dataVersion.get() as number);
   return new KyselyStore(
     db,
     {
       claimJobs,
       supportsSkipLocked: false,
-      async authChanged() {
-        authChanges.changedHere();
+      async changed(_db, topic) {
+        changes.changedHere(topic);
       },
     },
     {
@@ -140,7 +140,7 @@ export function openSqliteStore(file: string, now: () => number = Date.now): Sto
         return run.immediate();
       },
       queryStats: dialect.stats,
-      authChanges,
+      changes,
       async appliedMigrationIds() {
         return applied().map((r) => r.id);
       },

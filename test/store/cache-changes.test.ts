@@ -1,10 +1,14 @@
 /**
- * Authentication results are kept in memory between requests; these suites check they are
- * given up as soon as tokens or memberships change, in the same process or through another
- * store on the same database (another API node, or a `runbox admin` command).
+ * Authentication results and app lookups are kept in memory between requests; these suites
+ * check they are given up as soon as their data changes, in the same process or through
+ * another store on the same database (another API node, or a `runbox admin` command).
  */
 import { expect, it } from 'vitest';
+import { join } from 'node:path';
+import { LocalBlobs } from '../../src/blobs/local-blobs.js';
+import { AppService } from '../../src/services/app-service.js';
 import { AuthService } from '../../src/services/auth-service.js';
+import type { Principal } from '../../src/services/principal.js';
 import { hashToken } from '../../src/services/tokens.js';
 import type { Store } from '../../src/store/store.js';
 import { describeEachBackend } from '../helpers/backends.js';
@@ -104,5 +108,89 @@ describeEachBackend('authentication results kept in memory', (backend) => {
     await auth.authenticate('Bearer rbx_short', undefined);
     now = T + 5_000;
     await expectRunboxError(auth.authenticate('Bearer rbx_short', undefined), 'token-not-valid');
+  });
+});
+
+describeEachBackend('app lookups kept in memory', (backend) => {
+  const alice: Principal = {
+    userId: 'alice',
+    userKind: 'user',
+    tokenId: 't',
+    orgId: 'acme',
+    role: 'admin',
+    personal: true,
+  };
+  const version = (v: string, at: number) => ({
+    app_id: 'app-1',
+    version: v,
+    manifest: JSON.stringify({ name: 'extract', version: v, runtime: 'node', entry: 'index.js' }),
+    package_key: `apps/app-1/${v}`,
+    package_size: 1,
+    created_by: 'alice',
+    created_at: at,
+  });
+  const apps = (store: Store, dir: string) =>
+    new AppService(
+      store,
+      new LocalBlobs(join(dir, 'blobs')),
+      { clock, ids: { uuid: () => 'u', randomToken: () => 'r' } },
+      join(dir, 'tmp'),
+    );
+
+  it('resolves the newest version another node publishes, and forgets a deleted app', async () => {
+    const { store: here, target } = await freshStore(backend);
+    await seedAcme(here);
+    const elsewhere = openOn(target);
+    await elsewhere.apps.create({
+      id: 'app-1',
+      org_id: 'acme',
+      name: 'extract',
+      owner: 'alice',
+      description: null,
+      created_at: T,
+      updated_at: T,
+    });
+    await elsewhere.apps.addVersion(version('1.0.0', T));
+    const service = apps(here, target.dataDir);
+    const newest = async () =>
+      (await service.resolve(alice, { appName: 'extract' })).version.version;
+    expect(await newest()).toBe('1.0.0');
+    await until('a kept lookup', async () => {
+      await newest();
+      const before = here.queryCount();
+      await newest();
+      return here.queryCount() === before ? true : undefined;
+    });
+
+    await elsewhere.apps.addVersion(version('1.1.0', T + 1));
+    await until('the new version', async () => ((await newest()) === '1.1.0' ? true : undefined));
+
+    await elsewhere.apps.delete('app-1');
+    await until('the app gone', () =>
+      newest().then(
+        () => undefined,
+        (err: unknown) => err,
+      ),
+    ).then((err) => expect(err).toMatchObject({ type: 'record-not-found' }));
+  });
+
+  it('resolves a version this process publishes at once', async () => {
+    const { store, target } = await freshStore(backend);
+    await seedAcme(store);
+    await store.apps.create({
+      id: 'app-1',
+      org_id: 'acme',
+      name: 'extract',
+      owner: 'alice',
+      description: null,
+      created_at: T,
+      updated_at: T,
+    });
+    await store.apps.addVersion(version('1.0.0', T));
+    const service = apps(store, target.dataDir);
+    expect((await service.resolve(alice, { appName: 'extract' })).version.version).toBe('1.0.0');
+    expect((await service.resolve(alice, { appName: 'extract' })).version.version).toBe('1.0.0');
+    await store.apps.addVersion(version('2.0.0', T + 1));
+    expect((await service.resolve(alice, { appName: 'extract' })).version.version).toBe('2.0.0');
   });
 });
