@@ -27,6 +27,7 @@ type Item =
     };
 
 type Finish = Extract<Item, { kind: 'finish' }>;
+type FileItem = Extract<Item, { kind: 'file' }>;
 
 /**
  * Group commit for everything workers record: file outcomes, run finishes and log/status
@@ -82,12 +83,15 @@ export class RunWriter {
     const events: NewRunEvent[] = [];
     const out = new Map<Item, boolean>();
     const finishes: Finish[] = [];
+    const files = batch.filter((i): i is FileItem => i.kind === 'file');
+    const written = await tx.runs.recordFiles(files, now);
+    // Events in the order they were submitted; those of unwritten outcomes are dropped.
     for (const item of batch) {
       if (item.kind === 'events') {
         events.push(...item.events);
         out.set(item, true);
       } else if (item.kind === 'file') {
-        const ok = await tx.runs.recordFile(item.runId, item.token, item.result, now);
+        const ok = written.has(`${item.runId}/${item.result.fileIndex}`);
         if (ok) events.push(...item.events);
         out.set(item, ok);
       } else finishes.push(item);

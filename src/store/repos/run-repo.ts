@@ -33,6 +33,9 @@ export interface FileCounts {
   needsReview: number;
 }
 
+/** File outcomes per statement: 7 parameters each, well under every backend's limit. */
+const RECORD_CHUNK = 500;
+
 export interface FileResult {
   fileIndex: number;
   state: 'done' | 'failed';
@@ -44,42 +47,6 @@ export interface FileResult {
 
 const GET_RUN = new Precompiled<{ id: string; orgId: string }, Run>((db, p) =>
   db.selectFrom('runs').selectAll().where('id', '=', p('id')).where('org_id', '=', p('orgId')),
-);
-
-const RECORD_FILE = new Precompiled<
-  {
-    runId: string;
-    token: string;
-    fileIndex: number;
-    state: string;
-    error: string | null;
-    documents: string | null;
-    needsReview: number;
-    now: number;
-  },
-  never
->((db, p) =>
-  db
-    .updateTable('run_files')
-    .set({
-      state: p('state'),
-      error: p('error'),
-      documents: p('documents'),
-      needs_review: p('needsReview'),
-      finished_at: p('now'),
-    })
-    .where('run_id', '=', p('runId'))
-    .where('file_index', '=', p('fileIndex'))
-    .where('state', '=', 'pending')
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('run_leases')
-          .select('run_id')
-          .where('run_id', '=', p('runId'))
-          .where('token', '=', p('token')),
-      ),
-    ),
 );
 
 /** Run history and each run's files. The queue and leases are in RunQueueRepo. */
@@ -175,18 +142,37 @@ export class RunRepo {
    * a worker that lost its lease (and whose run went to another worker) writes nothing.
    * Returns whether it was written.
    */
-  async recordFile(runId: string, token: string, r: FileResult, now: number): Promise<boolean> {
-    const n = await RECORD_FILE.affected(this.db, {
-      runId,
-      token,
-      fileIndex: r.fileIndex,
-      state: r.state,
-      error: r.error,
-      documents: r.documents,
-      needsReview: r.needsReview ? 1 : 0,
-      now,
-    });
-    return n > 0;
+  /**
+   * Records file outcomes, each only while `token` still holds its run's lease and only once
+   * (the file is still pending), in one statement for them all. Returns the files written, as
+   * `runId/fileIndex`.
+   */
+  async recordFiles(
+    outcomes: { runId: string; token: string; result: FileResult }[],
+    now: number,
+  ): Promise<Set<string>> {
+    const written = new Set<string>();
+    for (let i = 0; i < outcomes.length; i += RECORD_CHUNK) {
+      const rows = outcomes.slice(i, i + RECORD_CHUNK).map(
+        ({ runId, token, result: r }) =>
+          sql`(CAST(${runId} AS TEXT), CAST(${r.fileIndex} AS INTEGER), CAST(${token} AS TEXT),
+            CAST(${r.state} AS TEXT), CAST(${r.error} AS TEXT), CAST(${r.documents} AS TEXT),
+            CAST(${r.needsReview ? 1 : 0} AS INTEGER))`,
+      );
+      const res = await sql<{ run_id: string; file_index: number }>`
+        WITH v(run_id, file_index, token, state, error, documents, needs_review) AS (
+          VALUES ${sql.join(rows)}
+        )
+        UPDATE run_files SET state = v.state, error = v.error, documents = v.documents,
+          needs_review = v.needs_review, finished_at = ${now}
+        FROM v
+        WHERE run_files.run_id = v.run_id AND run_files.file_index = v.file_index
+          AND run_files.state = 'pending'
+          AND EXISTS (SELECT 1 FROM run_leases l WHERE l.run_id = v.run_id AND l.token = v.token)
+        RETURNING run_files.run_id, run_files.file_index`.execute(this.db);
+      for (const r of res.rows) written.add(`${r.run_id}/${Number(r.file_index)}`);
+    }
+    return written;
   }
 
   async file(runId: string, fileIndex: number): Promise<RunFile | undefined> {
