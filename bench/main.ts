@@ -4,11 +4,12 @@
  *
  *   npm run bench                      # both backends (Postgres at RUNBOX_BENCH_DATABASE_URL or the local default)
  *   npm run bench -- --backend sqlite --rounds 3
- *   npm run bench -- --only throughput --seconds 5   # one scenario (throughput, dispatch, status, cancel, list)
+ *   npm run bench -- --only throughput --seconds 5   # one scenario (throughput, dispatch, status, cancel, list, ceiling)
  */
 import { cpus, freemem, totalmem, type as osType, release } from 'node:os';
 import { cancelLatency } from './scenarios/cancel.js';
 import { dispatchLatency } from './scenarios/dispatch.js';
+import { httpCeiling } from './scenarios/http-ceiling.js';
 import { idleCpu, idleQueries, rssMb } from './scenarios/process-stats.js';
 import { seedRuns } from './scenarios/seed-runs.js';
 import { load } from './scenarios/status-rps.js';
@@ -35,6 +36,7 @@ const backends =
 type Row = [string, string, string];
 const rows: Row[] = [];
 const report = (backend: string, what: string, value: string) => {
+  if (value.includes('NaN')) return; // a scenario left out with --only
   rows.push([backend, what, value]);
   console.log(`  ${backend.padEnd(8)} ${what.padEnd(58)} ${value}`);
 };
@@ -47,7 +49,22 @@ console.log(
 );
 console.log(`  rounds: ${ROUNDS} (figures are medians), load windows: ${SECONDS} s\n`);
 
-for (const backend of backends) {
+if (runs('ceiling')) {
+  const post: number[] = [],
+    get: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const c = await httpCeiling(SECONDS);
+    post.push(c.postRps);
+    get.push(c.getRps);
+    console.log(
+      `  ceiling round ${round}: POST ${fmt(c.postRps)} req/s, GET ${fmt(c.getRps)} req/s`,
+    );
+  }
+  report('machine', 'bare Fastify, no store: POST with 32 connections (req/s)', fmt(median(post)));
+  report('machine', 'bare Fastify, no store: GET with 64 connections (req/s)', fmt(median(get)));
+}
+
+for (const backend of ONLY === 'ceiling' ? [] : backends) {
   const tp: number[] = [],
     cr: number[] = [],
     d50: number[] = [],
@@ -55,6 +72,7 @@ for (const backend of backends) {
     rps: number[] = [],
     srvCpu: number[] = [],
     cliCpu: number[] = [],
+    appCpu: number[] = [],
     stmts: number[] = [];
   const c50: number[] = [],
     c99: number[] = [],
@@ -86,6 +104,7 @@ for (const backend of backends) {
         cr.push(t.createPerSecond);
         srvCpu.push(t.serverCpuMsPerRun);
         cliCpu.push(t.clientCpuMsPerRun);
+        appCpu.push(t.appCpuMsPerRun);
         stmts.push(t.statementsPerRun);
         if (t.failed > 0) console.log(`  !! ${t.failed} runs failed during the throughput round`);
         line.push(
@@ -119,8 +138,8 @@ for (const backend of backends) {
   report(backend, '  database statements per run', fmt(median(stmts), 1));
   report(
     backend,
-    '  CPU per run: server / benchmark client (ms)',
-    `${fmt(median(srvCpu), 3)} / ${fmt(median(cliCpu), 3)}`,
+    '  CPU per run: server / app processes / bench client (ms)',
+    `${fmt(median(srvCpu), 3)} / ${fmt(median(appCpu), 3)} / ${fmt(median(cliCpu), 3)}`,
   );
   report(
     backend,

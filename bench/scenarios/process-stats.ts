@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { sleep } from '../stats.js';
 
 /** CPU seconds used so far by a process (user + system), from /proc. */
@@ -6,6 +6,32 @@ export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
   return ticks / 100;
+}
+
+/** CPU seconds used so far by the live descendants of a process (its app processes). */
+export function descendantsCpuSeconds(pid: number): number {
+  let total = 0;
+  for (const child of childPids(pid)) {
+    try {
+      total += cpuSeconds(child) + descendantsCpuSeconds(child);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return total;
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
+        .split(' ')
+        .filter(Boolean)
+        .map(Number),
+    );
+  } catch {
+    return [];
+  }
 }
 
 export function rssMb(pid: number): number {

@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import type { BenchServer } from '../server-process.js';
 import { now, sleep } from '../stats.js';
-import { cpuSeconds, queryCount } from './process-stats.js';
+import { cpuSeconds, descendantsCpuSeconds, queryCount } from './process-stats.js';
 
 /** Whether any run is still unfinished (one row, so the check costs the server little). */
 async function unfinished(s: BenchServer): Promise<number> {
@@ -29,6 +29,7 @@ export async function throughput(
     while ((await unfinished(s)) > 0) await sleep(25);
   }
   const serverCpu = cpuSeconds(s.pid);
+  const appCpu = descendantsCpuSeconds(s.pid);
   const queriesBefore = await queryCount(s.url);
   const clientCpu = process.cpuUsage();
   const start = now();
@@ -48,6 +49,8 @@ export async function throughput(
     failed,
     /** Server process CPU (user + system) per run, ms. */
     serverCpuMsPerRun: ((cpuSeconds(s.pid) - serverCpu) * 1000) / created,
+    /** CPU of the app processes (the no-op app's warm pool) per run, ms. */
+    appCpuMsPerRun: ((descendantsCpuSeconds(s.pid) - appCpu) * 1000) / created,
     /** Database statements per run (including the benchmark's own status polls). */
     statementsPerRun: queries / created,
     /** This benchmark client's CPU per run, ms. */
