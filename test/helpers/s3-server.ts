@@ -10,7 +10,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,8 @@ export interface S3Server {
   createBucket(): Promise<string>;
   /** Every key in a bucket (under `prefix`), sorted. */
   keys(bucket: string, prefix?: string): Promise<string[]>;
+  /** Multipart uploads of a bucket that were neither completed nor aborted. */
+  openUploads(bucket: string): string[];
   /** The environment that makes Runbox store its blobs in `bucket` under `prefix`. */
   env(bucket: string, prefix?: string): Record<string, string>;
   /** Stops the process (SIGSTOP): connections stay open and nothing answers. */
@@ -92,6 +94,10 @@ export async function startS3Server(): Promise<S3Server> {
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
       return keys.sort();
+    },
+    openUploads(bucket) {
+      const uploads = join(dir, bucket, '._S3rver_uploads');
+      return existsSync(uploads) ? readdirSync(uploads).sort() : [];
     },
     env(bucket, prefix = '') {
       return {
