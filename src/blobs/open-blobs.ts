@@ -12,7 +12,7 @@ type S3Config = Extract<StorageConfig, { kind: 's3' }>;
 const MAX_SOCKETS = 64;
 
 /**
- * A client that gives up on a stalled request after `requestTimeoutMs` without progress and
+ * A client that gives up on a stalled request after `socketTimeoutMs` without progress and
  * retries (bodies are buffers, so a retry sends the same bytes) up to `maxAttempts` times.
  */
 export function createS3Client(c: S3Config): S3Client {
@@ -33,7 +33,8 @@ export function createS3Client(c: S3Config): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: {
       connectionTimeout: c.connectTimeoutMs,
-      requestTimeout: c.requestTimeoutMs,
+      // Inactivity, not duration: a long transfer that keeps moving is never cut off.
+      socketTimeout: c.socketTimeoutMs,
       httpAgent: new HttpAgent(agent),
       httpsAgent: new HttpsAgent(agent),
     },

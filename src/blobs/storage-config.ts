@@ -18,7 +18,7 @@ export type StorageConfig =
         { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
       connectTimeoutMs: number;
       /** How long a request may go without any bytes moving before it is given up. */
-      requestTimeoutMs: number;
+      socketTimeoutMs: number;
       /** Attempts per request, the first included (the SDK retries with backoff). */
       maxAttempts: number;
     };
@@ -107,7 +107,7 @@ export function loadStorageConfig(env: NodeJS.ProcessEnv, dataDir: string): Stor
         ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) }
         : undefined,
     connectTimeoutMs: nonNegative(env, 'RUNBOX_S3_CONNECT_TIMEOUT_MS', 5_000, 1),
-    requestTimeoutMs: nonNegative(env, 'RUNBOX_S3_REQUEST_TIMEOUT_MS', 30_000, 1),
+    socketTimeoutMs: nonNegative(env, 'RUNBOX_S3_SOCKET_TIMEOUT_MS', 30_000, 1),
     maxAttempts: nonNegative(env, 'RUNBOX_S3_MAX_ATTEMPTS', 5, 1),
   };
 }

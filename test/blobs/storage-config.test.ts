@@ -39,7 +39,7 @@ describe('storage configuration', () => {
       forcePathStyle: false,
       credentials: undefined,
       connectTimeoutMs: 5_000,
-      requestTimeoutMs: 30_000,
+      socketTimeoutMs: 30_000,
       maxAttempts: 5,
     });
     expect(storage({ RUNBOX_STORAGE_URL: 's3://my-bucket' })).toMatchObject({ prefix: '' });
@@ -72,7 +72,7 @@ describe('storage configuration', () => {
         RUNBOX_S3_REGION: 'auto',
         RUNBOX_S3_FORCE_PATH_STYLE: 'false',
         RUNBOX_S3_CONNECT_TIMEOUT_MS: '1000',
-        RUNBOX_S3_REQUEST_TIMEOUT_MS: '2000',
+        RUNBOX_S3_SOCKET_TIMEOUT_MS: '2000',
         RUNBOX_S3_MAX_ATTEMPTS: '1',
       }),
     ).toMatchObject({
@@ -80,7 +80,7 @@ describe('storage configuration', () => {
       region: 'auto',
       forcePathStyle: false,
       connectTimeoutMs: 1000,
-      requestTimeoutMs: 2000,
+      socketTimeoutMs: 2000,
       maxAttempts: 1,
     });
     expect(
@@ -109,7 +109,7 @@ describe('storage configuration', () => {
     [{ AWS_SECRET_ACCESS_KEY: 'SECRET' }, /must be set together/],
     [{ RUNBOX_S3_FORCE_PATH_STYLE: 'maybe' }, /true or false/],
     [{ RUNBOX_S3_MAX_ATTEMPTS: '0' }, /RUNBOX_S3_MAX_ATTEMPTS must be an integer of at least 1/],
-    [{ RUNBOX_S3_REQUEST_TIMEOUT_MS: '1.5' }, /RUNBOX_S3_REQUEST_TIMEOUT_MS/],
+    [{ RUNBOX_S3_SOCKET_TIMEOUT_MS: '1.5' }, /RUNBOX_S3_SOCKET_TIMEOUT_MS/],
     [{ RUNBOX_PART_BYTES: String(5 * 1024 * 1024 - 1) }, /at least 5242880 .* with S3 storage/],
     [
       { RUNBOX_PART_BYTES: String(5 * 1024 * 1024), RUNBOX_MAX_FILE_BYTES: String(6e10) },

@@ -10,10 +10,11 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { until } from './poll.js';
 
 const SCRIPT = fileURLToPath(new URL('./s3-server.mjs', import.meta.url));
 
@@ -34,6 +35,13 @@ export interface S3Server {
   /** Stops the process (SIGSTOP): connections stay open and nothing answers. */
   pause(): void;
   resume(): void;
+  /** Resolves once a request has reached the paused server (its bytes wait unread). */
+  waitForStuckRequest(): Promise<unknown>;
+  /**
+   * Kills the process (paused or not; what it had not handled is lost, as with a crashed
+   * node) and starts it again on the same port over the same stored data.
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -50,27 +58,65 @@ export function s3ClientConfig(endpoint: string): S3ClientConfig {
   };
 }
 
-export async function startS3Server(): Promise<S3Server> {
-  // As Runbox does (open-blobs.ts): no warning that later SDK releases will need Node 22.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const dir = mkdtempSync(join(tmpdir(), 'runbox-s3-'));
+/** Starts s3rver over `dir` on `port` (0: any) and resolves once it listens. */
+async function spawnServer(
+  dir: string,
+  port: number,
+): Promise<{ child: ChildProcess; port: number }> {
   // s3rver encrypts its continuation tokens with DES, which OpenSSL 3 offers only this way.
-  const child: ChildProcess = spawn(process.execPath, ['--openssl-legacy-provider', SCRIPT, dir], {
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', SCRIPT, dir, String(port)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const port = await new Promise<number>((resolve, reject) => {
+  const listening = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`s3rver exited (${code}) before listening`)));
-    child.stdout?.setEncoding('utf8').on('data', (s: string) => {
+    child.stdout.setEncoding('utf8').on('data', (s: string) => {
       out += s;
       const line = out.split('\n').find((l) => l.startsWith('{'));
       if (line) resolve((JSON.parse(line) as { port: number }).port);
     });
   });
+  return { child, port: listening };
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/**
+ * Connections to `port` whose received bytes the server has not read: requests sent to a
+ * stopped server. Read from the kernel's socket table (Linux).
+ */
+function unreadConnections(port: number): number {
+  let n = 0;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(table)) continue;
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      const local = cols[1];
+      const queues = cols[4];
+      if (!local || !queues) continue;
+      const localPort = parseInt(local.slice(local.lastIndexOf(':') + 1), 16);
+      const rx = parseInt(queues.slice(queues.indexOf(':') + 1), 16);
+      if (localPort === port && rx > 0) n++;
+    }
+  }
+  return n;
+}
+
+export async function startS3Server(): Promise<S3Server> {
+  // As Runbox does (open-blobs.ts): no warning that later SDK releases will need Node 22.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const dir = mkdtempSync(join(tmpdir(), 'runbox-s3-'));
+  const started = await spawnServer(dir, 0);
+  const port = started.port;
+  let child = started.child;
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new S3Client(s3ClientConfig(endpoint));
-  let paused = false;
   return {
     endpoint,
     client,
@@ -110,21 +156,23 @@ export async function startS3Server(): Promise<S3Server> {
       };
     },
     pause() {
-      paused = true;
       child.kill('SIGSTOP');
     },
     resume() {
-      paused = false;
       child.kill('SIGCONT');
+    },
+    waitForStuckRequest() {
+      return until('a request held by the stopped S3 server', () =>
+        unreadConnections(port) > 0 ? true : undefined,
+      );
+    },
+    async restart() {
+      await kill(child);
+      ({ child } = await spawnServer(dir, port));
     },
     async stop() {
       client.destroy();
-      if (paused) child.kill('SIGCONT');
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGKILL');
-        await exited;
-      }
+      await kill(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,112 @@
+/**
+ * A stalled S3 (its process stopped with SIGSTOP: connections open, nothing answers). An
+ * upload in flight during a stall shorter than the request timeout waits and succeeds, and is
+ * durable once acknowledged; one that outlasts the timeouts and retries fails with 503 and
+ * leaves nothing registered, so the client's retry is the only copy that counts.
+ */
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { S3_MIN_PART_BYTES } from '../../src/blobs/storage-config.js';
+import { describeEachBackend } from '../helpers/backends.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+import { startS3Server, type S3Server } from '../helpers/s3-server.js';
+import {
+  createBatch,
+  expectError,
+  listBatchFiles,
+  multipartClient,
+  putBatchFile,
+  storedBatchFile,
+} from '../http/http-helpers.js';
+
+const PART = S3_MIN_PART_BYTES;
+/** Short timeouts, so a stall outlasts every attempt quickly. */
+const IMPATIENT = { RUNBOX_S3_SOCKET_TIMEOUT_MS: '400', RUNBOX_S3_MAX_ATTEMPTS: '2' };
+
+let s3: S3Server;
+beforeAll(async () => {
+  s3 = await startS3Server();
+});
+afterAll(async () => {
+  await s3?.stop();
+});
+
+describeEachBackend('uploads while S3 stalls', (backend) => {
+  let h: Harness;
+  let bucket: string;
+  afterEach(async () => {
+    s3.resume();
+    await h?.close();
+  });
+  const { start, part, finish } = multipartClient(() => h, PART);
+
+  async function harness(env: Record<string, string> = {}) {
+    bucket = await s3.createBucket();
+    h = await startHarness(backend, {
+      ...s3.env(bucket, 'rb'),
+      RUNBOX_PART_BYTES: String(PART),
+      ...env,
+    });
+  }
+
+  it('an upload caught by a short stall completes after it and survives a restart of S3', async () => {
+    await harness();
+    const batch = await createBatch(h, h.tokens.alice);
+    const sid = await start(batch, 'parts.bin', PART + 3);
+    const bytes = Buffer.from('held during the stall');
+
+    s3.pause();
+    const whole = putBatchFile(h, h.tokens.alice, batch, 'whole.txt', bytes);
+    await s3.waitForStuckRequest();
+    s3.resume();
+    expect((await whole).statusCode).toBe(204);
+
+    s3.pause();
+    const first = part(sid, 1, Buffer.alloc(PART, 1));
+    await s3.waitForStuckRequest();
+    s3.resume();
+    const p1 = await first;
+    expect(p1.statusCode, p1.body).toBe(201);
+    const p2 = await part(sid, 2, Buffer.from('end'));
+    const parts = [p1.json(), p2.json()];
+    expect((await finish(sid, { action: 'commit', parts })).statusCode).toBe(201);
+
+    // Acknowledged means stored: a crash of S3 right after loses neither file.
+    await s3.restart();
+    expect((await storedBatchFile(h, batch, 'whole.txt'))?.bytes.equals(bytes)).toBe(true);
+    const assembled = await storedBatchFile(h, batch, 'parts.bin');
+    expect(assembled?.bytes.length).toBe(PART + 3);
+    expect(assembled?.bytes.subarray(PART).toString()).toBe('end');
+  });
+
+  it('an upload that outlasts the timeouts fails with 503 and registers nothing', async () => {
+    await harness(IMPATIENT);
+    const batch = await createBatch(h, h.tokens.alice);
+    const sid = await start(batch, 'parts.bin', PART + 3);
+    const bytes = Buffer.from('sent while S3 was stalled');
+
+    s3.pause();
+    const whole = await putBatchFile(h, h.tokens.alice, batch, 'whole.txt', bytes);
+    const p1 = await part(sid, 1, Buffer.alloc(PART, 1));
+    // S3 dies without answering: whatever it held is lost, as with a crashed node.
+    await s3.restart();
+
+    for (const res of [whole, p1]) {
+      expectError(res, 503, 'unavailable');
+      expect(res.headers['retry-after']).toBe('1');
+    }
+    expect(await listBatchFiles(h, h.tokens.alice, batch)).toEqual([]);
+    expect(await h.runbox.store.uploads.parts(sid)).toEqual([]);
+    expect(await s3.keys(bucket, `rb/batches/${batch}/`)).toEqual([]);
+
+    // The client's retries are the copies that count.
+    expect((await putBatchFile(h, h.tokens.alice, batch, 'whole.txt', bytes)).statusCode).toBe(204);
+    const again = await part(sid, 1, Buffer.alloc(PART, 1));
+    expect(again.statusCode, again.body).toBe(201);
+    const p2 = await part(sid, 2, Buffer.from('end'));
+    const commit = await finish(sid, { action: 'commit', parts: [again.json(), p2.json()] });
+    expect(commit.statusCode, commit.body).toBe(201);
+    expect((await storedBatchFile(h, batch, 'whole.txt'))?.bytes.equals(bytes)).toBe(true);
+    expect((await storedBatchFile(h, batch, 'parts.bin'))?.bytes.length).toBe(PART + 3);
+    expect(await s3.keys(bucket, `rb/batches/${batch}/`)).toHaveLength(2);
+  });
+});
