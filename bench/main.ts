@@ -168,5 +168,7 @@ for (const backend of backends) {
   }
 }
 
+if (runs('storage'))
+  await (await import('./scenarios/storage-throughput.js')).storageThroughput(report, ROUNDS);
 console.log('\nSummary');
 for (const [b, w, v] of rows) console.log(`  ${b.padEnd(8)} ${w.padEnd(58)} ${v}`);
