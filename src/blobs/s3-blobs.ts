@@ -10,7 +10,6 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { notFound } from '../contract/errors.js';
@@ -25,15 +24,16 @@ import {
 } from './blobs.js';
 import { ByteCounter } from './byte-counter.js';
 import { fromS3 } from './s3-errors.js';
+import { uploadStream } from './s3-upload.js';
 
 export interface S3BlobsOptions {
   client: S3Client;
   bucket: string;
   /** Where under the bucket the keys go: `''` for the bucket's root, else `a/b` (no slashes around). */
   prefix: string;
-  /** Part size of uploads of unknown length (at least S3's minimum of 5 MiB). */
+  /** Part size of writes longer than one part (at least S3's minimum of 5 MiB). */
   uploadPartBytes?: number;
-  /** Parts of one such upload sent at once; each holds `uploadPartBytes` in memory. */
+  /** Parts of one such write sent at once; each holds `uploadPartBytes` in memory. */
   uploadQueueSize?: number;
 }
 
@@ -82,32 +82,28 @@ export class S3Blobs implements Blobs {
   async write(key: string, source: ByteSource, limits?: WriteLimits) {
     const Key = this.objectKey(key);
     const counter = new ByteCounter(limits ?? {});
-    // The source's own failure (a dropped client, a broken limit) is what the caller hears,
-    // not the SDK's report of the body it could not finish reading.
-    let sourceError: Error | undefined;
-    const feeding = pipeline(source, counter).catch((err: unknown) => {
-      sourceError = err instanceof Error ? err : new Error(String(err));
-    });
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key, Body: counter },
-      partSize: this.partBytes,
-      queueSize: this.queueSize,
-      leavePartsOnError: false,
-    });
+    // Errors of the source (a dropped client) reach the counter too; the upload destroying
+    // the counter after a failure of S3 must not read as one of them.
+    const feeding = pipeline(source, counter).catch(() => undefined);
     try {
-      await upload.done();
+      await uploadStream(
+        {
+          client: this.client,
+          Bucket: this.bucket,
+          Key,
+          partBytes: this.partBytes,
+          queueSize: this.queueSize,
+        },
+        counter,
+      );
     } catch (err) {
-      counter.destroy();
-      await feeding;
-      throw sourceError ?? fromS3(err, 'File');
+      // A failed source or a broken limit destroyed the counter with its own error.
+      // Not waiting for the source to wind down: the answer is known.
+      const own = counter.errored;
+      if (!own) counter.destroy();
+      throw own ?? fromS3(err, 'File');
     }
     await feeding;
-    if (sourceError) {
-      // The body ended early without the SDK noticing: the object must not stay.
-      await this.delete(key).catch(() => undefined);
-      throw sourceError;
-    }
     return { size: counter.bytes };
   }
 

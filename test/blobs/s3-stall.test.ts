@@ -4,8 +4,10 @@
  * durable once acknowledged; one that outlasts the timeouts and retries fails with 503 and
  * leaves nothing registered, so the client's retry is the only copy that counts.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { S3_MIN_PART_BYTES } from '../../src/blobs/storage-config.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createS3Client } from '../../src/blobs/open-blobs.js';
+import { S3Blobs } from '../../src/blobs/s3-blobs.js';
+import { loadStorageConfig, S3_MIN_PART_BYTES } from '../../src/blobs/storage-config.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { startS3Server, type S3Server } from '../helpers/s3-server.js';
@@ -17,6 +19,7 @@ import {
   putBatchFile,
   storedBatchFile,
 } from '../http/http-helpers.js';
+import { expectRunboxError } from './blob-helpers.js';
 
 const PART = S3_MIN_PART_BYTES;
 /** Short timeouts, so a stall outlasts every attempt quickly. */
@@ -108,5 +111,36 @@ describeEachBackend('uploads while S3 stalls', (backend) => {
     expect((await storedBatchFile(h, batch, 'whole.txt'))?.bytes.equals(bytes)).toBe(true);
     expect((await storedBatchFile(h, batch, 'parts.bin'))?.bytes.length).toBe(PART + 3);
     expect(await s3.keys(bucket, `rb/batches/${batch}/`)).toHaveLength(2);
+  });
+});
+
+describe('S3Blobs while S3 stalls', () => {
+  it('a large write whose parts time out fails as unavailable while its source is still sending', async () => {
+    const bucket = await s3.createBucket();
+    const config = loadStorageConfig(s3.env(bucket, 'p'), '/unused');
+    if (config.kind !== 's3') throw new Error('expected S3 storage');
+    const blobs = new S3Blobs({
+      client: createS3Client({ ...config, socketTimeoutMs: 400, maxAttempts: 2 }),
+      bucket,
+      prefix: config.prefix,
+    });
+    let release: () => void = () => undefined;
+    const source = (async function* () {
+      // Two full 5 MiB parts and more: the multipart upload starts, then S3 stops.
+      for (let i = 0; i < 11; i++) yield Buffer.alloc(1024 * 1024, i);
+      s3.pause();
+      // The client goes on sending, slowly: it is not what failed.
+      await new Promise<void>((r) => (release = r));
+      yield Buffer.alloc(10);
+    })();
+
+    try {
+      await expectRunboxError(blobs.write('big.bin', source), 'unavailable');
+    } finally {
+      release();
+      await s3.restart();
+    }
+    expect(await s3.keys(bucket)).toEqual([]);
+    blobs.close();
   });
 });
