@@ -10,7 +10,7 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { PassThrough, Readable } from 'node:stream';
+import { finished, PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { notFound } from '../contract/errors.js';
 import {
@@ -82,9 +82,15 @@ export class S3Blobs implements Blobs {
   async write(key: string, source: ByteSource, limits?: WriteLimits) {
     const Key = this.objectKey(key);
     const counter = new ByteCounter(limits ?? {});
-    // Errors of the source (a dropped client) reach the counter too; the upload destroying
-    // the counter after a failure of S3 must not read as one of them.
-    const feeding = pipeline(source, counter).catch(() => undefined);
+    // Piped, not pipelined: a failure does not destroy the source (an HTTP request body
+    // still arriving, which would take the connection with it); what is left of it is read
+    // and dropped, as Node does with a body nobody reads, so the client gets its answer.
+    const input = source instanceof Readable ? source : Readable.from(source);
+    // An error, or an end that never came (a client that went away), fails the write.
+    finished(input, { writable: false }, (err) => {
+      if (err) counter.destroy(err);
+    });
+    input.pipe(counter);
     try {
       await uploadStream(
         {
@@ -98,12 +104,12 @@ export class S3Blobs implements Blobs {
       );
     } catch (err) {
       // A failed source or a broken limit destroyed the counter with its own error.
-      // Not waiting for the source to wind down: the answer is known.
       const own = counter.errored;
+      input.unpipe(counter);
       if (!own) counter.destroy();
+      if (!input.destroyed) input.resume();
       throw own ?? fromS3(err, 'File');
     }
-    await feeding;
     return { size: counter.bytes };
   }
 

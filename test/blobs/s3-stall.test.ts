@@ -4,19 +4,24 @@
  * durable once acknowledged; one that outlasts the timeouts and retries fails with 503 and
  * leaves nothing registered, so the client's retry is the only copy that counts.
  */
+import http from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '../../src/blobs/open-blobs.js';
 import { S3Blobs } from '../../src/blobs/s3-blobs.js';
 import { loadStorageConfig, S3_MIN_PART_BYTES } from '../../src/blobs/storage-config.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { until } from '../helpers/poll.js';
 import { startS3Server, type S3Server } from '../helpers/s3-server.js';
 import {
   createBatch,
   expectError,
   listBatchFiles,
+  listen,
   multipartClient,
+  OCTET,
   putBatchFile,
+  readAll,
   storedBatchFile,
 } from '../http/http-helpers.js';
 import { expectRunboxError } from './blob-helpers.js';
@@ -81,6 +86,60 @@ describeEachBackend('uploads while S3 stalls', (backend) => {
     expect(assembled?.bytes.subarray(PART).toString()).toBe('end');
   });
 
+  it('a large upload whose parts time out while the client is still sending answers 503', async () => {
+    await harness(IMPATIENT);
+    const batch = await createBatch(h, h.tokens.alice);
+    const port = await listen(h);
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'PUT',
+      path: `/api/v2/batches/${batch}/files/big.bin`,
+      headers: { authorization: `Bearer ${h.tokens.alice}`, ...OCTET },
+    });
+    req.on('error', () => undefined);
+    const answered = new Promise<http.IncomingMessage>((r) => req.once('response', r));
+    // Two full parts and more: the multipart upload is under way. Then S3 stops, and the
+    // client sends a third part's worth (which goes to the stopped S3) but never finishes.
+    for (let i = 0; i < 11; i++) req.write(Buffer.alloc(1024 * 1024, i));
+    await s3.waitForUploadStarted(bucket);
+    s3.pause();
+    for (let i = 0; i < 5; i++) req.write(Buffer.alloc(1024 * 1024, i));
+
+    const res = await answered;
+    const body = await readAll(res);
+    req.destroy();
+    await s3.restart();
+
+    expect(res.statusCode, body.toString()).toBe(503);
+    expect(JSON.parse(body.toString())).toMatchObject({ type: 'unavailable' });
+    expect(await listBatchFiles(h, h.tokens.alice, batch)).toEqual([]);
+    expect(await s3.keys(bucket, `rb/batches/${batch}/`)).toEqual([]);
+  });
+
+  it('a client that goes away in the middle of a large upload leaves nothing', async () => {
+    await harness();
+    const batch = await createBatch(h, h.tokens.alice);
+    const port = await listen(h);
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'PUT',
+      path: `/api/v2/batches/${batch}/files/big.bin`,
+      headers: { authorization: `Bearer ${h.tokens.alice}`, ...OCTET },
+    });
+    req.on('error', () => undefined);
+    for (let i = 0; i < 11; i++) req.write(Buffer.alloc(1024 * 1024, i));
+    await s3.waitForUploadStarted(bucket);
+    req.destroy();
+
+    await until('the abandoned multipart upload to be aborted', () =>
+      s3.openUploads(bucket).length === 0 ? true : undefined,
+    );
+    expect(await listBatchFiles(h, h.tokens.alice, batch)).toEqual([]);
+    expect(await s3.keys(bucket)).toEqual([]);
+  });
+
   it('an upload that outlasts the timeouts fails with 503 and registers nothing', async () => {
     await harness(IMPATIENT);
     const batch = await createBatch(h, h.tokens.alice);
@@ -126,10 +185,13 @@ describe('S3Blobs while S3 stalls', () => {
     });
     let release: () => void = () => undefined;
     const source = (async function* () {
-      // Two full 5 MiB parts and more: the multipart upload starts, then S3 stops.
+      // Two full 5 MiB parts and more: the multipart upload is under way. Then S3 stops, and
+      // the source yields a third part's worth (which goes to the stopped S3) and waits: it is
+      // not what failed.
       for (let i = 0; i < 11; i++) yield Buffer.alloc(1024 * 1024, i);
+      await s3.waitForUploadStarted(bucket);
       s3.pause();
-      // The client goes on sending, slowly: it is not what failed.
+      for (let i = 0; i < 5; i++) yield Buffer.alloc(1024 * 1024, i);
       await new Promise<void>((r) => (release = r));
       yield Buffer.alloc(10);
     })();

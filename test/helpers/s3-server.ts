@@ -30,6 +30,8 @@ export interface S3Server {
   keys(bucket: string, prefix?: string): Promise<string[]>;
   /** Multipart uploads of a bucket that were neither completed nor aborted. */
   openUploads(bucket: string): string[];
+  /** Resolves once a multipart upload of `bucket` has a part stored. */
+  waitForUploadStarted(bucket: string): Promise<unknown>;
   /** The environment that makes Runbox store its blobs in `bucket` under `prefix`. */
   env(bucket: string, prefix?: string): Record<string, string>;
   /** Stops the process (SIGSTOP): connections stay open and nothing answers. */
@@ -116,6 +118,10 @@ export async function startS3Server(): Promise<S3Server> {
   const port = started.port;
   let child = started.child;
   const endpoint = `http://127.0.0.1:${port}`;
+  const openUploads = (bucket: string) => {
+    const uploads = join(dir, bucket, '._S3rver_uploads');
+    return existsSync(uploads) ? readdirSync(uploads).sort() : [];
+  };
   const client = new S3Client(s3ClientConfig(endpoint));
   return {
     endpoint,
@@ -141,9 +147,14 @@ export async function startS3Server(): Promise<S3Server> {
       } while (token);
       return keys.sort();
     },
-    openUploads(bucket) {
+    openUploads,
+    waitForUploadStarted(bucket) {
       const uploads = join(dir, bucket, '._S3rver_uploads');
-      return existsSync(uploads) ? readdirSync(uploads).sort() : [];
+      return until(`a part of a multipart upload in ${bucket}`, () =>
+        openUploads(bucket).some((id) => existsSync(join(uploads, id, '1.md5')))
+          ? true
+          : undefined,
+      );
     },
     env(bucket, prefix = '') {
       return {
