@@ -60,6 +60,29 @@ describe('S3Blobs in a bucket', () => {
     neighbour.close();
   });
 
+  it('stores names with spaces, reserved URL characters and non-ASCII letters as they are', async () => {
+    const names = [
+      'a b.txt',
+      'plus+sign.txt',
+      'per%25cent.txt',
+      'hash#q?.txt',
+      'Zoë & Ünïcødé.txt',
+    ];
+    for (const n of names) await blobs.write(`odd dir/${n}`, bytes(n));
+
+    expect((await blobs.list('odd dir')).map((e) => e.name)).toEqual([...names].sort());
+    for (const n of names) {
+      expect(await readAll(await blobs.read(`odd dir/${n}`))).toBe(n);
+      expect(await blobs.stat(`odd dir/${n}`)).toMatchObject({
+        kind: 'file',
+        size: Buffer.byteLength(n),
+      });
+    }
+    expect(await s3.keys(bucket)).toEqual(names.map((n) => `base/dir/odd dir/${n}`).sort());
+    expect(await blobs.deletePrefix('odd dir')).toBe(names.length);
+    expect(await s3.keys(bucket)).toEqual([]);
+  });
+
   it('deletes a folder of more than a thousand objects, page by page', async () => {
     const keys = Array.from({ length: 1_003 }, (_, i) => `many/f${String(i).padStart(4, '0')}`);
     // Straight into the bucket, sixteen at a time: the setup, not the subject.
