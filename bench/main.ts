@@ -64,7 +64,8 @@ if (runs('ceiling')) {
   report('machine', 'bare Fastify, no store: GET with 64 connections (req/s)', fmt(median(get)));
 }
 
-for (const backend of ONLY === 'ceiling' ? [] : backends) {
+const perBackend = ['idle', 'throughput', 'dispatch', 'status', 'cancel', 'list'].some(runs);
+for (const backend of perBackend ? backends : []) {
   const tp: number[] = [],
     cr: number[] = [],
     d50: number[] = [],
@@ -80,7 +81,8 @@ for (const backend of ONLY === 'ceiling' ? [] : backends) {
     idleQ: number[] = [],
     rssIdle: number[] = [],
     rssLoad: number[] = [];
-  for (let round = 1; round <= ROUNDS; round++) {
+  const perRound = ['idle', 'throughput', 'dispatch', 'status', 'cancel'].some(runs);
+  for (let round = 1; perRound && round <= ROUNDS; round++) {
     const s = await startServer(backend, PG_URL);
     try {
       const batchId = await setUp(s, { 'one.txt': 'x' });
@@ -187,5 +189,7 @@ for (const backend of ONLY === 'ceiling' ? [] : backends) {
   }
 }
 
+if (runs('storage'))
+  await (await import('./scenarios/storage-throughput.js')).storageThroughput(report, ROUNDS);
 console.log('\nSummary');
 for (const [b, w, v] of rows) console.log(`  ${b.padEnd(8)} ${w.padEnd(58)} ${v}`);

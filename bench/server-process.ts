@@ -36,6 +36,7 @@ async function freePort(): Promise<number> {
 export async function startServer(
   backend: 'sqlite' | 'postgres',
   pgUrl?: string,
+  extraEnv: Record<string, string> = {},
 ): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), `runbox-bench-${backend}-`));
   const port = await freePort();
@@ -47,6 +48,7 @@ export async function startServer(
     RUNBOX_RATE_LIMIT: 'off',
     RUNBOX_LOG_LEVEL: 'warn',
     ...(schema ? { RUNBOX_DATABASE_URL: pgUrl, RUNBOX_DATABASE_SCHEMA: schema } : {}),
+    ...extraEnv,
   };
   // RUNBOX_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
   const nodeArgs = (process.env.RUNBOX_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);

@@ -1,4 +1,9 @@
 import { resolve } from 'node:path';
+import {
+  checkStorageLimits,
+  loadStorageConfig,
+  type StorageConfig,
+} from './blobs/storage-config.js';
 import type { RateLimitConfig } from './http/auth-hook.js';
 import { DEFAULT_LIMITS, type Limits } from './services/limits.js';
 
@@ -11,6 +16,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** A Postgres schema other than `public`. */
   databaseSchema: string | undefined;
+  /** Where files are stored (`RUNBOX_STORAGE_URL`): a directory or an S3 bucket. */
+  storage: StorageConfig;
   /** Run the background workers in this process. */
   workers: boolean;
   rateLimit: RateLimitConfig;
@@ -58,12 +65,21 @@ const falsy = (v: string | undefined) => v !== undefined && /^(0|false|no|off)$/
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): Config {
   const port = Number(flags.port ?? env.RUNBOX_PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port ${port}`);
+  const dataDir = resolve(env.RUNBOX_DATA_DIR ?? '.runbox');
+  const storage = loadStorageConfig(env, dataDir);
+  const limits: Limits = {
+    maxFileBytes: int(env, 'RUNBOX_MAX_FILE_BYTES', DEFAULT_LIMITS.maxFileBytes),
+    partBytes: int(env, 'RUNBOX_PART_BYTES', DEFAULT_LIMITS.partBytes),
+    maxRunFiles: int(env, 'RUNBOX_MAX_RUN_FILES', DEFAULT_LIMITS.maxRunFiles),
+  };
+  checkStorageLimits(storage, limits);
   return {
     port,
     host: flags.host ?? env.RUNBOX_HOST ?? '127.0.0.1',
-    dataDir: resolve(env.RUNBOX_DATA_DIR ?? '.runbox'),
+    dataDir,
     databaseUrl: env.RUNBOX_DATABASE_URL || undefined,
     databaseSchema: env.RUNBOX_DATABASE_SCHEMA || undefined,
+    storage,
     workers: flags.workers ?? !falsy(env.RUNBOX_WORKERS),
     rateLimit: {
       enabled: !falsy(env.RUNBOX_RATE_LIMIT),
@@ -71,11 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
       burst: int(env, 'RUNBOX_RATE_LIMIT_BURST', 1000),
     },
     metricsRequireToken: truthy(env.RUNBOX_METRICS_AUTH),
-    limits: {
-      maxFileBytes: int(env, 'RUNBOX_MAX_FILE_BYTES', DEFAULT_LIMITS.maxFileBytes),
-      partBytes: int(env, 'RUNBOX_PART_BYTES', DEFAULT_LIMITS.partBytes),
-      maxRunFiles: int(env, 'RUNBOX_MAX_RUN_FILES', DEFAULT_LIMITS.maxRunFiles),
-    },
+    limits,
     jobLeaseMs: int(env, 'RUNBOX_JOB_LEASE_MS', 30_000),
     runLeaseMs: int(env, 'RUNBOX_RUN_LEASE_MS', 30_000),
     cancelGraceMs: int(env, 'RUNBOX_CANCEL_GRACE_MS', 10_000),

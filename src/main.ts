@@ -13,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { Blobs } from './blobs/blobs.js';
 import { LocalBlobs } from './blobs/local-blobs.js';
+import { openBlobs } from './blobs/open-blobs.js';
 import type { Config } from './config.js';
 import type { Sources } from './domain/sources.js';
 import { JobRunner } from './engine/job-runner.js';
@@ -89,7 +90,7 @@ export async function createCore(
     await store.close();
     throw err;
   }
-  const blobs = new LocalBlobs(join(config.dataDir, 'blobs'));
+  const blobs = openBlobs(config.storage);
   const signals = new RunSignals();
   const jobs = new JobService(store, sources, () => signals.newJobs());
   const batches = new BatchService(store, blobs, jobs, sources, config.limits);
@@ -133,7 +134,10 @@ export async function createCore(
     signals,
     services,
     admin: new AdminService(store, sources),
-    close: () => store.close(),
+    async close() {
+      await store.close();
+      blobs.close?.();
+    },
   };
 }
 

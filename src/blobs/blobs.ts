@@ -62,6 +62,8 @@ export interface Blobs {
     parts: { partNum: number; etag: string }[],
   ): Promise<{ size: number }>;
   abortMultipart(uploadId: string, key: string): Promise<void>;
+  /** Releases connections; the instance is not used afterwards. */
+  close?(): void;
 }
 
 /** Rejects keys that could escape the storage root. Services validate paths first; this is the backstop. */

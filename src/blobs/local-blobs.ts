@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -15,6 +15,11 @@ import {
   type WriteLimits,
 } from './blobs.js';
 import { ByteCounter } from './byte-counter.js';
+
+/** Attempts at placing a file whose folder another process keeps removing. */
+const SHARED_RETRIES = 20;
+/** Suffix of a folder in `tmp/` on its way out (see `deletePrefix`). */
+const DELETING = '.deleting';
 
 /**
  * Blobs in a local (or shared POSIX) directory. Objects live under `objects/`; every write goes
@@ -62,10 +67,23 @@ export class LocalBlobs implements Blobs {
     }
   }
 
+  /**
+   * Renames a spooled file into place. In a directory shared by several processes, another
+   * one may remove the (emptied) parent folder between the mkdir and the rename: the folder
+   * is made again and the rename retried.
+   */
   private async place(file: string, target: string, makeDir = true): Promise<void> {
     try {
-      if (makeDir) await mkdir(dirname(target), { recursive: true });
-      await rename(file, target);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          if (makeDir) await mkdir(dirname(target), { recursive: true });
+          await rename(file, target);
+          return;
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (!makeDir || code !== 'ENOENT' || attempt >= SHARED_RETRIES) throw err;
+        }
+      }
     } catch (err) {
       await rm(file, { force: true });
       throw err;
@@ -133,10 +151,28 @@ export class LocalBlobs implements Blobs {
     }
   }
 
+  /**
+   * Moves the folder into `tmp/` in one rename, then removes it there: a write another
+   * process makes into the folder meanwhile lands in a fresh folder (it came after the
+   * deletion) instead of making the removal fail half-way.
+   */
   async deletePrefix(prefix: string): Promise<number> {
     const dir = this.path(prefix);
-    const count = await countFiles(dir);
-    await rm(dir, { recursive: true, force: true });
+    this.tmpReady ??= mkdir(this.tmp, { recursive: true });
+    await this.tmpReady;
+    const doomed = join(this.tmp, `${randomBytes(12).toString('hex')}${DELETING}`);
+    try {
+      await rename(dir, doomed);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return 0;
+      throw err;
+    }
+    // Its age in `tmp/` (what `sweepTemp` goes by) counts from now.
+    const now = new Date();
+    await utimes(doomed, now, now).catch(() => undefined);
+    const count = await countFiles(doomed);
+    await rm(doomed, { recursive: true, force: true });
     return count;
   }
 
@@ -195,8 +231,9 @@ export class LocalBlobs implements Blobs {
   }
 
   /**
-   * Removes files left in `tmp/` by writes that never finished (the process died mid-write)
-   * and untouched for more than `olderThanMs`; returns how many went. A live write keeps
+   * Removes files left in `tmp/` by writes that never finished (the process died mid-write),
+   * and folders a deletion had moved there, untouched for more than `olderThanMs`; returns
+   * how many went. A live write keeps
    * touching its file, but one whose client stalls past the threshold loses it and fails
    * (it never stores a partial object), so use hours, not seconds. Multipart uploads live
    * elsewhere and are not touched: their sessions own them.
@@ -211,11 +248,13 @@ export class LocalBlobs implements Blobs {
     }
     let removed = 0;
     for (const entry of entries) {
-      if (!entry.isFile()) continue;
+      const doomed = entry.isDirectory() && entry.name.endsWith(DELETING);
+      if (!entry.isFile() && !doomed) continue;
       const file = join(this.tmp, entry.name);
       try {
         if (now - (await stat(file)).mtimeMs <= olderThanMs) continue;
-        await unlink(file);
+        if (doomed) await rm(file, { recursive: true, force: true });
+        else await unlink(file);
         removed++;
       } catch (err) {
         // Renamed into place or removed by someone else meanwhile: nothing left to sweep.

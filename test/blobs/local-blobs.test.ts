@@ -90,6 +90,36 @@ describe('LocalBlobs on disk', () => {
     expect(existsSync(join(root, 'escape.txt'))).toBe(false);
   });
 
+  it('two instances over one shared directory: writes racing deletions of their folder land whole', async () => {
+    const other = new LocalBlobs(root);
+    const content = (i: number) => `file number ${i} `.repeat(200);
+    let writing = true;
+    const writer = (async () => {
+      try {
+        for (let i = 0; i < 300; i++)
+          await blobs.write(`shared/f/g${i % 3}/x-${i}`, bytes(content(i)));
+      } finally {
+        writing = false;
+      }
+    })();
+    const deleter = (async () => {
+      let n = 0;
+      while (writing) n += await other.deletePrefix('shared/f');
+      return n;
+    })();
+
+    const outcomes = await Promise.allSettled([writer, deleter]);
+
+    expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+    for (const g of await other.list('shared/f')) {
+      for (const entry of await other.list(g.key)) {
+        const i = Number(entry.name.slice('x-'.length));
+        expect(await readAll(await other.read(entry.key))).toBe(content(i));
+      }
+    }
+    expect(await filesIn(join(root, 'tmp'))).toEqual([]);
+  });
+
   describe('sweepTemp', () => {
     const HOUR = 3_600_000;
     const NOW = Date.UTC(2030, 0, 1);
@@ -128,6 +158,18 @@ describe('LocalBlobs on disk', () => {
       expect(await readAll(await blobs.read('kept.txt'))).toBe('object');
       await blobs.completeMultipart(id, 'mp.bin', [{ partNum: 1 }]);
       expect(await readAll(await blobs.read('mp.bin'))).toBe('part one');
+    });
+
+    it('removes a folder a deletion left in tmp/ when its process died', async () => {
+      const doomed = join(root, 'tmp', 'abc.deleting');
+      await mkdir(join(doomed, 'sub'), { recursive: true });
+      await writeFile(join(doomed, 'sub', 'f.txt'), 'x');
+      const old = new Date(NOW - 2 * HOUR);
+      await utimes(doomed, old, old);
+
+      expect(await blobs.sweepTemp(HOUR, NOW)).toBe(1);
+
+      expect(existsSync(doomed)).toBe(false);
     });
 
     it('has nothing to do before the first write', async () => {
