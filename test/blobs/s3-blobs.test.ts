@@ -121,6 +121,23 @@ describe('S3Blobs in a bucket', () => {
     other.close();
   });
 
+  it('answers a commit retried after its answer was lost as the first one', async () => {
+    const id = await blobs.createMultipart('mp/once.bin');
+    const parts = [{ partNum: 1, etag: (await blobs.writePart(id, 1, bytes('whole'), {})).etag }];
+    expect(await blobs.completeMultipart(id, 'mp/once.bin', parts)).toEqual({ size: 5 });
+
+    expect(await blobs.completeMultipart(id, 'mp/once.bin', parts)).toEqual({ size: 5 });
+    expect(await readAll(await blobs.read('mp/once.bin'))).toBe('whole');
+    // An upload that was aborted, not completed, has no object to find.
+    const gone = await blobs.createMultipart('mp/gone.bin');
+    const p1 = await blobs.writePart(gone, 1, bytes('x'), {});
+    await blobs.abortMultipart(gone, 'mp/gone.bin');
+    await expectRunboxError(
+      blobs.completeMultipart(gone, 'mp/gone.bin', [{ partNum: 1, etag: p1.etag }]),
+      'record-not-found',
+    );
+  });
+
   it('refuses upload ids it did not make and a key other than the upload’s, changing nothing', async () => {
     const id = await blobs.createMultipart('mp/own.bin');
     const p1 = await blobs.writePart(id, 1, bytes('data'), {});
