@@ -317,8 +317,14 @@ export class S3Blobs implements Blobs {
     return { size: s.size };
   }
 
+  /** An id this storage never handed out for `key` (one of another storage's) has nothing to abort. */
   async abortMultipart(uploadId: string, key: string): Promise<void> {
-    const { Key, UploadId } = this.upload(uploadId, key);
+    let Key: string, UploadId: string;
+    try {
+      ({ Key, UploadId } = this.upload(uploadId, key));
+    } catch {
+      return;
+    }
     try {
       await this.client.send(
         new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId }),

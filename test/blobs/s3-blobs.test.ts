@@ -1,6 +1,10 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LocalBlobs } from '../../src/blobs/local-blobs.js';
 import { S3Blobs } from '../../src/blobs/s3-blobs.js';
 import { createS3Client } from '../../src/blobs/open-blobs.js';
 import { loadStorageConfig } from '../../src/blobs/storage-config.js';
@@ -136,6 +140,26 @@ describe('S3Blobs in a bucket', () => {
       blobs.completeMultipart(gone, 'mp/gone.bin', [{ partNum: 1, etag: p1.etag }]),
       'record-not-found',
     );
+  });
+
+  it('aborts of the other storage’s upload ids (after moving storages) succeed and touch nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'runbox-blobs-'));
+    try {
+      const local = new LocalBlobs(dir);
+      const localId = await local.createMultipart('mp/l.bin');
+      await local.writePart(localId, 1, bytes('local part'), {});
+      const s3Id = await blobs.createMultipart('mp/s.bin');
+      await blobs.writePart(s3Id, 1, bytes('s3 part'), {});
+
+      await blobs.abortMultipart(localId, 'mp/l.bin');
+      await local.abortMultipart(s3Id, 'mp/s.bin');
+
+      expect(s3.openUploads(bucket)).toHaveLength(1);
+      const p = await local.writePart(localId, 2, bytes('!'), {});
+      expect(p.size).toBe(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses upload ids it did not make and a key other than the upload’s, changing nothing', async () => {
