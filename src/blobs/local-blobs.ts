@@ -18,6 +18,8 @@ import { ByteCounter } from './byte-counter.js';
 
 /** Attempts at placing a file whose folder another process keeps removing. */
 const SHARED_RETRIES = 20;
+/** The upload ids `createMultipart` hands out. */
+const UPLOAD_ID = /^[0-9a-f]{32}$/;
 /** Suffix of a folder in `tmp/` on its way out (see `deletePrefix`). */
 const DELETING = '.deleting';
 
@@ -184,7 +186,7 @@ export class LocalBlobs implements Blobs {
   }
 
   private partPath(uploadId: string, partNum: number): string {
-    if (!/^[0-9a-f]{32}$/.test(uploadId)) throw notFound('Upload');
+    if (!UPLOAD_ID.test(uploadId)) throw notFound('Upload');
     return join(this.multipart, uploadId, String(partNum));
   }
 
@@ -225,8 +227,9 @@ export class LocalBlobs implements Blobs {
     return { size };
   }
 
+  /** An id this storage never hands out (one of another storage's) has nothing to abort. */
   async abortMultipart(uploadId: string, _key: string): Promise<void> {
-    this.partPath(uploadId, 1);
+    if (!UPLOAD_ID.test(uploadId)) return;
     await rm(join(this.multipart, uploadId), { recursive: true, force: true });
   }
 

@@ -292,8 +292,8 @@ export class S3Blobs implements Blobs {
     parts: { partNum: number; etag: string }[],
   ): Promise<{ size: number }> {
     const { Key, UploadId } = this.upload(uploadId, key);
-    await this.send('Upload', () =>
-      this.client.send(
+    try {
+      await this.client.send(
         new CompleteMultipartUploadCommand({
           Bucket: this.bucket,
           Key,
@@ -302,15 +302,29 @@ export class S3Blobs implements Blobs {
             Parts: parts.map((p) => ({ PartNumber: p.partNum, ETag: `"${p.etag}"` })),
           },
         }),
-      ),
-    );
+      );
+    } catch (err) {
+      const e = fromS3(err, 'Upload');
+      // A commit retried after its answer was lost finds the upload gone and its object in
+      // place: an upload's key is its own (Runbox gives each upload a fresh one), so the
+      // object there is this upload's.
+      const done = 'type' in e && e.type === 'record-not-found' ? await this.stat(key) : undefined;
+      if (done?.kind !== 'file') throw e;
+      return { size: done.size };
+    }
     const s = await this.stat(key);
     if (!s || s.kind !== 'file') throw notFound('File');
     return { size: s.size };
   }
 
+  /** An id this storage never handed out for `key` (one of another storage's) has nothing to abort. */
   async abortMultipart(uploadId: string, key: string): Promise<void> {
-    const { Key, UploadId } = this.upload(uploadId, key);
+    let Key: string, UploadId: string;
+    try {
+      ({ Key, UploadId } = this.upload(uploadId, key));
+    } catch {
+      return;
+    }
     try {
       await this.client.send(
         new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId }),

@@ -1,6 +1,10 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LocalBlobs } from '../../src/blobs/local-blobs.js';
 import { S3Blobs } from '../../src/blobs/s3-blobs.js';
 import { createS3Client } from '../../src/blobs/open-blobs.js';
 import { loadStorageConfig } from '../../src/blobs/storage-config.js';
@@ -119,6 +123,43 @@ describe('S3Blobs in a bucket', () => {
     ).toEqual({ size: 8 });
     expect(await readAll(await blobs.read('mp/shared.bin'))).toBe('from two');
     other.close();
+  });
+
+  it('answers a commit retried after its answer was lost as the first one', async () => {
+    const id = await blobs.createMultipart('mp/once.bin');
+    const parts = [{ partNum: 1, etag: (await blobs.writePart(id, 1, bytes('whole'), {})).etag }];
+    expect(await blobs.completeMultipart(id, 'mp/once.bin', parts)).toEqual({ size: 5 });
+
+    expect(await blobs.completeMultipart(id, 'mp/once.bin', parts)).toEqual({ size: 5 });
+    expect(await readAll(await blobs.read('mp/once.bin'))).toBe('whole');
+    // An upload that was aborted, not completed, has no object to find.
+    const gone = await blobs.createMultipart('mp/gone.bin');
+    const p1 = await blobs.writePart(gone, 1, bytes('x'), {});
+    await blobs.abortMultipart(gone, 'mp/gone.bin');
+    await expectRunboxError(
+      blobs.completeMultipart(gone, 'mp/gone.bin', [{ partNum: 1, etag: p1.etag }]),
+      'record-not-found',
+    );
+  });
+
+  it('aborts of the other storage’s upload ids (after moving storages) succeed and touch nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'runbox-blobs-'));
+    try {
+      const local = new LocalBlobs(dir);
+      const localId = await local.createMultipart('mp/l.bin');
+      await local.writePart(localId, 1, bytes('local part'), {});
+      const s3Id = await blobs.createMultipart('mp/s.bin');
+      await blobs.writePart(s3Id, 1, bytes('s3 part'), {});
+
+      await blobs.abortMultipart(localId, 'mp/l.bin');
+      await local.abortMultipart(s3Id, 'mp/s.bin');
+
+      expect(s3.openUploads(bucket)).toHaveLength(1);
+      const p = await local.writePart(localId, 2, bytes('!'), {});
+      expect(p.size).toBe(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses upload ids it did not make and a key other than the upload’s, changing nothing', async () => {

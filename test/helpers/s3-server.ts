@@ -151,9 +151,7 @@ export async function startS3Server(): Promise<S3Server> {
     waitForUploadStarted(bucket) {
       const uploads = join(dir, bucket, '._S3rver_uploads');
       return until(`a part of a multipart upload in ${bucket}`, () =>
-        openUploads(bucket).some((id) => existsSync(join(uploads, id, '1.md5')))
-          ? true
-          : undefined,
+        openUploads(bucket).some((id) => existsSync(join(uploads, id, '1.md5'))) ? true : undefined,
       );
     },
     env(bucket, prefix = '') {
