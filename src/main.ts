@@ -35,6 +35,7 @@ import { DeploymentService } from './services/deployment-service.js';
 import { ReviewService } from './services/review-service.js';
 import { RetentionService } from './services/retention-service.js';
 import { RunInputService } from './services/run-input-service.js';
+import { RunFilesService } from './services/run-files-service.js';
 import { loadSecretKey, SecretBox } from './domain/secret-box.js';
 import { RunSignals } from './engine/run-signals.js';
 import { RunWorker } from './engine/run-worker.js';
@@ -123,6 +124,8 @@ export async function createCore(
     secrets: new SecretService(store, box, sources),
     deployments: new DeploymentService(store, apps, runs, box, sources),
     review: new ReviewService(store, runs, sources, signals),
+    runFiles: new RunFilesService(store, blobs, runs),
+    admin: new AdminService(store, sources),
   };
   return {
     config,
@@ -132,7 +135,7 @@ export async function createCore(
     logger,
     signals,
     services,
-    admin: new AdminService(store, sources),
+    admin: services.admin,
     close: () => store.close(),
   };
 }

@@ -18,6 +18,7 @@ import { Retention } from './resources/retention.js';
 import { Review } from './resources/review.js';
 import { Secrets } from './resources/secrets.js';
 import { Transport, type RunboxOptions } from './transport.js';
+import type { CurrentUser } from './types.js';
 
 export class Runbox {
   readonly batches: Batches;
@@ -39,6 +40,14 @@ export class Runbox {
     this.secrets = new Secrets(this.transport);
     this.review = new Review(this.transport);
     this.retention = new Retention(this.transport);
+  }
+
+  /**
+   * The token's user, the context this client acts in, and every org it may choose.
+   * @example const { user_id, orgs } = await runbox.me();
+   */
+  me(): Promise<CurrentUser> {
+    return this.transport.callJson('getCurrentUser');
   }
 }
 

@@ -1,0 +1,3 @@
+export default function Page(props: { runId: string | undefined }) {
+  return <p>review-page {props.runId}</p>;
+}

@@ -1,0 +1,33 @@
+import { Runbox } from '../../client/src/index.js';
+
+/** What the browser keeps of a sign-in: session storage only, gone when the tab closes. */
+export interface Session {
+  token: string;
+  /** The org chosen as `IB-Context`; undefined: the user's personal context. */
+  context: string | undefined;
+}
+
+const TOKEN = 'runbox.token';
+const CONTEXT = 'runbox.context';
+
+export function loadSession(storage: Storage = sessionStorage): Session | undefined {
+  const token = storage.getItem(TOKEN);
+  if (!token) return undefined;
+  return { token, context: storage.getItem(CONTEXT) ?? undefined };
+}
+
+export function saveSession(s: Session, storage: Storage = sessionStorage): void {
+  storage.setItem(TOKEN, s.token);
+  if (s.context) storage.setItem(CONTEXT, s.context);
+  else storage.removeItem(CONTEXT);
+}
+
+export function clearSession(storage: Storage = sessionStorage): void {
+  storage.removeItem(TOKEN);
+  storage.removeItem(CONTEXT);
+}
+
+/** The SDK client of this server (the page's own origin). */
+export function clientFor(s: Session, origin: string = location.origin): Runbox {
+  return new Runbox({ apiRoot: `${origin}/api`, token: s.token, context: s.context });
+}

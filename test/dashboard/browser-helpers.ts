@@ -1,0 +1,89 @@
+/**
+ * For the browser suite: a Runbox on a fresh embedded store with the example apps published and
+ * the dashboard bundle built, listening on a real socket, and Debian's Chromium driven by
+ * playwright-core.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { onTestFinished } from 'vitest';
+import { publishExamples } from '../../src/services/example-apps.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+import { listen } from '../runs/run-helpers.js';
+
+export const CHROMIUM = process.env.RUNBOX_TEST_CHROMIUM ?? '/usr/bin/chromium';
+export const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'dashboard');
+
+export interface Dashboard {
+  h: Harness;
+  url: string;
+  browser: Browser;
+}
+
+/** Builds the bundle when it is missing or older than its sources; starts Chromium. */
+export async function startBrowser(): Promise<Browser> {
+  // @ts-expect-error a plain JavaScript script without declarations
+  const { buildDashboard } = (await import('../../scripts/build-dashboard.mjs')) as {
+    buildDashboard: (o: { quiet: boolean }) => Promise<boolean>;
+  };
+  await buildDashboard({ quiet: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+/** A server on a fresh embedded store (closed when the test ends), the examples published. */
+export async function startDashboard(browser: Browser): Promise<Dashboard> {
+  const h = await startHarness('sqlite');
+  onTestFinished(async () => {
+    h.runbox.app.server.closeAllConnections();
+    await h.close();
+  });
+  await publishExamples(h.runbox.services.apps, {
+    userId: 'alice',
+    userKind: 'user',
+    tokenId: 'test',
+    orgId: 'acme',
+    role: 'admin',
+    personal: true,
+  });
+  const port = await listen(h);
+  return { h, url: `http://127.0.0.1:${port}`, browser };
+}
+
+/**
+ * A new page that records every request going anywhere but `origin` and every console error
+ * (a CSP violation shows as one).
+ */
+export async function openPage(
+  d: Dashboard,
+  o: { width?: number; height?: number } = {},
+): Promise<{ page: Page; foreign: string[]; consoleErrors: string[] }> {
+  const context = await d.browser.newContext({
+    viewport: { width: o.width ?? 1280, height: o.height ?? 860 },
+  });
+  const page = await context.newPage();
+  const foreign: string[] = [];
+  const consoleErrors: string[] = [];
+  page.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith(d.url) && !u.startsWith('blob:') && !u.startsWith('data:')) foreign.push(u);
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(e.message));
+  return { page, foreign, consoleErrors };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+export async function signIn(page: Page, d: Dashboard, token: string): Promise<void> {
+  await page.goto(`${d.url}/`);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
