@@ -65,6 +65,7 @@ export async function openPage(
     viewport: { width: o.width ?? 1280, height: o.height ?? 860 },
   });
   const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
   const foreign: string[] = [];
   const consoleErrors: string[] = [];
   page.on('request', (r) => {
@@ -86,4 +87,20 @@ export async function signIn(page: Page, d: Dashboard, token: string): Promise<v
   await page.goto(`${d.url}/`);
   await page.getByLabel('API token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Drops files on the element matching `selector` as a browser would (a DataTransfer drop). */
+export async function dropFiles(
+  page: Page,
+  selector: string,
+  files: { name: string; type: string; text: string }[],
+): Promise<void> {
+  const transfer = await page.evaluateHandle((fs) => {
+    const dt = new DataTransfer();
+    for (const f of fs) dt.items.add(new File([f.text], f.name, { type: f.type }));
+    return dt;
+  }, files);
+  await page.dispatchEvent(selector, 'dragenter', { dataTransfer: transfer });
+  await page.dispatchEvent(selector, 'dragover', { dataTransfer: transfer });
+  await page.dispatchEvent(selector, 'drop', { dataTransfer: transfer });
 }

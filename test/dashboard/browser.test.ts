@@ -5,7 +5,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { openPage, screenshot, signIn, startBrowser, startDashboard } from './browser-helpers.js';
+import { readFileSync } from 'node:fs';
+import { EXAMPLES_DIR } from '../../src/services/example-apps.js';
+import {
+  dropFiles,
+  openPage,
+  screenshot,
+  signIn,
+  startBrowser,
+  startDashboard,
+} from './browser-helpers.js';
+
+const sample = (name: string) =>
+  readFileSync(`${EXAMPLES_DIR}/invoice-extractor/samples/${name}`, 'utf8');
 
 describe('dashboard in a browser', () => {
   let browser: Browser;
@@ -66,6 +78,46 @@ describe('dashboard in a browser', () => {
     expect(await page.evaluate(() => sessionStorage.getItem('runbox.token'))).toBeNull();
     expect(foreign).toEqual([]);
     expect(consoleErrors.filter((e) => !/401/.test(e))).toEqual([]);
+    await page.context().close();
+  });
+
+  it('uploads a batch by drag and drop, runs the example app on it, follows it to COMPLETE, shows results', async () => {
+    const d = await startDashboard(browser);
+    const { page, foreign, consoleErrors } = await openPage(d);
+    await signIn(page, d, d.h.tokens.alice);
+    await page.getByRole('link', { name: 'Batches' }).click();
+    await page.getByLabel('New batch name').fill('invoices');
+    await page.getByRole('button', { name: 'Create batch' }).click();
+    await page.getByTestId('dropzone').waitFor();
+    await dropFiles(page, '[data-testid="dropzone"]', [
+      { name: 'invoice-1001.txt', type: 'text/plain', text: sample('invoice-1001.txt') },
+      { name: 'invoice-1002.csv', type: 'text/csv', text: sample('invoice-1002.csv') },
+    ]);
+    const files = page.getByRole('table', { name: 'Batch files' });
+    await files.getByText('invoice-1002.csv').waitFor();
+    await files.getByText('invoice-1001.txt').waitFor();
+    expect(await page.getByRole('list', { name: 'Uploads' }).textContent()).toMatch(
+      /invoice-1001.txt — done.*invoice-1002.csv — done/,
+    );
+    await screenshot(page, 'batches');
+
+    await page.getByLabel('Run with').selectOption({ label: 'invoice-extractor' });
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.getByRole('heading', { name: /^Run / }).waitFor();
+    // Followed live: the page turns COMPLETE without a reload.
+    await page
+      .getByRole('list', { name: 'Timeline' })
+      .getByText(/^complete: /)
+      .waitFor();
+    await page.locator('.panel .status-complete').waitFor();
+    const results = page.getByRole('table', { name: 'Results of invoice-1001.txt, document 1' });
+    await results.getByRole('row', { name: /invoice_number INV-1001/ }).waitFor();
+    expect(await page.getByRole('table', { name: 'Input files' }).textContent()).toMatch(
+      /invoice-1001.txt.*done.*invoice-1002.csv.*done/,
+    );
+    await screenshot(page, 'run-detail');
+    expect(foreign).toEqual([]);
+    expect(consoleErrors).toEqual([]);
     await page.context().close();
   });
 });
