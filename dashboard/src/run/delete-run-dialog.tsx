@@ -12,7 +12,7 @@ export const DELETE_PARTS = [
 export function DeleteRunForm(props: {
   runId: string;
   onDelete(o: DeleteRunOptions): Promise<DeleteRunJobs | undefined>;
-  onCancel(): void;
+  onCancel: () => void;
 }) {
   const [parts, setParts] = useState<Required<DeleteRunOptions>>({
     delete_db_data: true,
