@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { onTestFinished } from 'vitest';
 import { publishExamples } from '../../src/services/example-apps.js';
@@ -93,14 +94,63 @@ export async function signIn(page: Page, d: Dashboard, token: string): Promise<v
 export async function dropFiles(
   page: Page,
   selector: string,
-  files: { name: string; type: string; text: string }[],
+  files: { name: string; type: string; bytes: Buffer }[],
 ): Promise<void> {
+  const encoded = files.map((f) => ({ ...f, bytes: f.bytes.toString('base64') }));
   const transfer = await page.evaluateHandle((fs) => {
     const dt = new DataTransfer();
-    for (const f of fs) dt.items.add(new File([f.text], f.name, { type: f.type }));
+    for (const f of fs) {
+      const bytes = Uint8Array.from(atob(f.bytes), (c) => c.charCodeAt(0));
+      dt.items.add(new File([bytes], f.name, { type: f.type }));
+    }
     return dt;
-  }, files);
+  }, encoded);
   await page.dispatchEvent(selector, 'dragenter', { dataTransfer: transfer });
   await page.dispatchEvent(selector, 'dragover', { dataTransfer: transfer });
   await page.dispatchEvent(selector, 'drop', { dataTransfer: transfer });
+}
+
+/** A one-page PDF of text lines (Helvetica, a Flate-compressed content stream). */
+export function textPdf(lines: string[]): Buffer {
+  const text = ['BT', '/F1 12 Tf', '72 760 Td', '16 TL']
+    .concat(lines.map((l, i) => `${i === 0 ? '' : 'T* '}(${l.replace(/[()\\]/g, '\\$&')}) Tj`))
+    .concat(['ET'])
+    .join('\n');
+  const content = deflateSync(Buffer.from(text, 'latin1'));
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    null,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  const parts = [Buffer.from('%PDF-1.4\n', 'latin1')];
+  const offsets: number[] = [];
+  let size = parts[0]!.length;
+  objects.forEach((body, i) => {
+    offsets.push(size);
+    const chunk =
+      body === null
+        ? Buffer.concat([
+            Buffer.from(
+              `${i + 1} 0 obj\n<< /Length ${content.length} /Filter /FlateDecode >>\nstream\n`,
+              'latin1',
+            ),
+            content,
+            Buffer.from('\nendstream\nendobj\n', 'latin1'),
+          ])
+        : Buffer.from(`${i + 1} 0 obj\n${body}\nendobj\n`, 'latin1');
+    parts.push(chunk);
+    size += chunk.length;
+  });
+  const xref = [`xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`]
+    .concat(offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`))
+    .join('');
+  parts.push(
+    Buffer.from(
+      `${xref}trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${size}\n%%EOF\n`,
+      'latin1',
+    ),
+  );
+  return Buffer.concat(parts);
 }

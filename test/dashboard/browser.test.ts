@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { EXAMPLES_DIR } from '../../src/services/example-apps.js';
 import {
   dropFiles,
+  textPdf,
   openPage,
   screenshot,
   signIn,
@@ -16,8 +17,7 @@ import {
   startDashboard,
 } from './browser-helpers.js';
 
-const sample = (name: string) =>
-  readFileSync(`${EXAMPLES_DIR}/invoice-extractor/samples/${name}`, 'utf8');
+const sample = (name: string) => readFileSync(`${EXAMPLES_DIR}/invoice-extractor/samples/${name}`);
 
 describe('dashboard in a browser', () => {
   let browser: Browser;
@@ -90,8 +90,8 @@ describe('dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Create batch' }).click();
     await page.getByTestId('dropzone').waitFor();
     await dropFiles(page, '[data-testid="dropzone"]', [
-      { name: 'invoice-1001.txt', type: 'text/plain', text: sample('invoice-1001.txt') },
-      { name: 'invoice-1002.csv', type: 'text/csv', text: sample('invoice-1002.csv') },
+      { name: 'invoice-1001.txt', type: 'text/plain', bytes: sample('invoice-1001.txt') },
+      { name: 'invoice-1002.csv', type: 'text/csv', bytes: sample('invoice-1002.csv') },
     ]);
     const files = page.getByRole('table', { name: 'Batch files' });
     await files.getByText('invoice-1002.csv').waitFor();
@@ -116,6 +116,101 @@ describe('dashboard in a browser', () => {
       /invoice-1001.txt.*done.*invoice-1002.csv.*done/,
     );
     await screenshot(page, 'run-detail');
+    expect(foreign).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('reviews a run stopped at the checkpoint: previews the documents, corrects a field, approves, resumes to COMPLETE, deletes the run and follows its jobs', async () => {
+    const d = await startDashboard(browser);
+    const { page, foreign, consoleErrors } = await openPage(d);
+    await signIn(page, d, d.h.tokens.alice);
+    await page.getByRole('link', { name: 'Batches' }).click();
+    await page.getByLabel('New batch name').fill('to review');
+    await page.getByRole('button', { name: 'Create batch' }).click();
+    const badText =
+      'Umbrella Corp\nInvoice Number: X-12\nInvoice Date: 2026-03-01\nTotal EUR 10.00\n';
+    await dropFiles(page, '[data-testid="dropzone"]', [
+      { name: 'good.txt', type: 'text/plain', bytes: sample('invoice-1001.txt') },
+      { name: 'bad.txt', type: 'text/plain', bytes: Buffer.from(badText) },
+      {
+        name: 'bad.pdf',
+        type: 'application/pdf',
+        bytes: textPdf([
+          'Initech',
+          'Invoice Number: Q-9',
+          'Invoice Date: 2026-03-02',
+          'Total EUR 5.00',
+        ]),
+      },
+    ]);
+    await page.getByRole('table', { name: 'Batch files' }).getByText('bad.pdf').waitFor();
+    await page.getByLabel('Run with').selectOption({ label: 'invoice-extractor' });
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.locator('.panel .status-stopped_at_checkpoint').waitFor();
+    const runId = (await page.getByRole('heading', { name: /^Run / }).textContent())!.slice(4);
+
+    await page.getByRole('link', { name: 'Review', exact: true }).click();
+    await page
+      .getByRole('table', { name: 'Runs to review' })
+      .getByRole('link', { name: runId })
+      .click();
+    await page.getByRole('heading', { name: `Review run ${runId}` }).waitFor();
+    await page.getByText('0 of 2 file(s) reviewed').waitFor();
+
+    await page
+      .getByRole('navigation', { name: 'Files to review' })
+      .getByRole('button', { name: 'bad.txt' })
+      .click();
+    // The text file: its text beside its fields, the failing one highlighted and focused.
+    await page
+      .getByRole('region', { name: 'Document preview' })
+      .getByText('Invoice Number: X-12')
+      .waitFor();
+    const number = page.getByLabel(/^Value of invoice.number$/);
+    await expect.poll(() => number.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await number.getAttribute('aria-invalid')).toBe('true');
+    await screenshot(page, 'review');
+    await number.fill('INV-12');
+    // Keyboard: Alt+A approves the file and moves to the next one to review.
+    await number.press('Alt+a');
+    await page.getByText('1 of 2 file(s) reviewed').waitFor();
+
+    // The PDF, drawn by pdf.js; approved by the button this time.
+    await page.getByRole('img', { name: 'Page 1' }).waitFor();
+    await page.getByLabel(/^Value of invoice.number$/).fill('INV-9');
+    await screenshot(page, 'review-pdf');
+    await page.getByRole('button', { name: 'Approve file' }).click();
+    await page.getByText('2 of 2 file(s) reviewed').waitFor();
+    await page.getByRole('button', { name: 'Resume run' }).click();
+
+    await page.locator('.panel .status-complete').waitFor();
+    const results = page.getByRole('table', { name: 'Results of bad.txt, document 1' });
+    await results
+      .getByRole('row', { name: /invoice_number INV-12/ })
+      .getByText('alice')
+      .waitFor();
+
+    await page.getByRole('button', { name: 'Delete run…' }).click();
+    const form = page.getByRole('form', { name: 'Delete run' });
+    for (const part of ['The run record', 'Its input', 'Its output files', 'Its logs']) {
+      expect(await form.getByRole('checkbox', { name: new RegExp(part) }).isChecked()).toBe(true);
+    }
+    const remove = form.getByRole('button', { name: 'Delete for good' });
+    expect(await remove.isDisabled()).toBe(true);
+    await form.getByRole('checkbox', { name: /cannot be undone/ }).check();
+    await remove.click();
+    const jobs = page.getByTestId('deletion-job');
+    await expect
+      .poll(() => jobs.allTextContents())
+      .toEqual([expect.stringMatching(/^input, output, logs: COMPLETE — Deleted input batch/)]);
+    await screenshot(page, 'run-deleted');
+    // The run is gone from the server too.
+    const gone = await d.h.as(d.h.tokens.alice, {
+      method: 'GET',
+      url: `/api/v2/apps/runs/${runId}`,
+    });
+    expect(gone.statusCode).toBe(404);
     expect(foreign).toEqual([]);
     expect(consoleErrors).toEqual([]);
     await page.context().close();

@@ -104,13 +104,16 @@ export default function RunDetailPage({ runId }: { runId: string }) {
     await action.run(async () => {
       answer = await client.apps.runs.delete(runId, o);
       setDeleting(false);
-      setJobs(
-        [
-          { part: 'input', id: answer.delete_input_dir_job_id },
-          { part: 'output', id: answer.delete_output_dir_job_id },
-          { part: 'logs', id: answer.delete_log_dir_job_id },
-        ].filter((j): j is { part: string; id: string } => j.id !== null),
-      );
+      // One job may delete several parts: each job once, with the parts it deletes.
+      const byId = new Map<string, string[]>();
+      for (const [part, id] of [
+        ['input', answer.delete_input_dir_job_id],
+        ['output', answer.delete_output_dir_job_id],
+        ['logs', answer.delete_log_dir_job_id],
+      ] as const) {
+        if (id !== null) byId.set(id, [...(byId.get(id) ?? []), part]);
+      }
+      setJobs([...byId].map(([id, parts]) => ({ id, part: parts.join(', ') })));
     });
     return answer;
   };
