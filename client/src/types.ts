@@ -4,6 +4,7 @@
  * them exists at run time.
  */
 import type { Static } from '@sinclair/typebox';
+import type * as admin from '../../src/contract/aihub/admin.js';
 import type * as apps from '../../src/contract/aihub/apps.js';
 import type * as batches from '../../src/contract/aihub/batches.js';
 import type * as common from '../../src/contract/aihub/common.js';
@@ -29,6 +30,12 @@ export type DeleteRunJobs = Static<typeof runs.DeleteRunResponse>;
 export type RunFilesPage = Static<typeof runFiles.RunFilesResponse>;
 export type RunFile = Static<typeof runFiles.RunFileObject>;
 export type CurrentUser = Static<typeof me.CurrentUserResponse>;
+
+export type OrgUser = Static<typeof admin.OrgUser>;
+export type CreateOrgUserRequest = Static<typeof admin.CreateOrgUserBody>;
+export type TokenInfo = Static<typeof admin.TokenObject>;
+export type CreatedToken = Static<typeof admin.CreatedTokenResponse>;
+export type WorkspaceInfo = Static<typeof admin.WorkspaceObject>;
 
 export type BatchInfo = Static<typeof batches.BatchInfo>;
 export type ListBatchesQuery = Static<typeof batches.ListBatchesQuery>;

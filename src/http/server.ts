@@ -21,6 +21,7 @@ import { retentionRoutes } from './aihub/retention-routes.js';
 import { runStreamRoutes } from './aihub/run-stream-routes.js';
 import { runFileRoutes } from './aihub/run-file-routes.js';
 import { meRoutes } from './aihub/me-routes.js';
+import { adminRoutes } from './aihub/admin-routes.js';
 import { praisonRoutes } from './praison/praison-routes.js';
 import type { Services } from './aihub/services.js';
 import { batchUploadRoutes, multipartRoutes } from './aihub/upload-routes.js';
@@ -94,6 +95,7 @@ export async function buildServer(deps: {
       await api.register(runStreamRoutes, { services });
       await api.register(runFileRoutes, { services });
       await api.register(meRoutes, { services });
+      await api.register(adminRoutes, { services });
       await api.register(secretRoutes, { services });
       await api.register(deploymentRoutes, { services });
       await api.register(reviewRoutes, { services });

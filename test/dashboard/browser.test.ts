@@ -215,4 +215,88 @@ describe('dashboard in a browser', () => {
     expect(consoleErrors).toEqual([]);
     await page.context().close();
   });
+
+  it('a user of two orgs picks the context; apps, versions and deployments; admin tokens shown once and revoked; tablet width', async () => {
+    const d = await startDashboard(browser);
+    await d.h.runbox.admin.addMember('globex', 'alice', 'admin');
+    const { page, foreign, consoleErrors } = await openPage(d);
+    await signIn(page, d, d.h.tokens.alice);
+    await page.getByRole('group', { name: 'Act in which org?' }).waitFor();
+    await page.getByRole('radio', { name: /Globex/ }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByText('alice · Globex (admin)').waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('runbox.context'))).toBe('globex');
+    // Globex has no apps; back in Acme the examples are there.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, d, d.h.tokens.alice);
+    await page.getByRole('radio', { name: /Acme/ }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByText('alice · Acme (admin)').waitFor();
+
+    await page.getByRole('link', { name: 'Apps' }).click();
+    await page.getByRole('button', { name: 'invoice-extractor' }).click();
+    await page
+      .getByLabel('Manifest of 1.0.0')
+      .getByText('"review": "on_validation_failure"')
+      .waitFor();
+    await page.getByRole('button', { name: 'New deployment' }).click();
+    const form = page.getByRole('form', { name: 'New deployment' });
+    await form.getByLabel('Name').fill('nightly');
+    await form.getByRole('combobox', { name: /^App/ }).selectOption({ label: 'invoice-extractor' });
+    await form.getByLabel('Custom keys (JSON)').fill('not json');
+    await form.getByRole('button', { name: 'Create deployment' }).click();
+    await form.getByRole('alert').getByText('Custom keys must be a JSON object.').waitFor();
+    await form.getByLabel('Custom keys (JSON)').fill('{"currency": "USD"}');
+    await form.getByLabel('Review policy').selectOption('always');
+    await form.getByRole('button', { name: 'Add webhook' }).click();
+    await form.getByLabel('Webhook 1 URL').fill('https://hooks.example.com/runbox');
+    await form.getByRole('button', { name: 'Create deployment' }).click();
+    await page
+      .getByRole('status')
+      .getByText('The webhook signing secret, shown this once')
+      .waitFor();
+    const row = page
+      .getByRole('table', { name: 'Deployments' })
+      .getByRole('row', { name: /nightly/ });
+    await row.getByText('always').waitFor();
+    await row.getByText('https://hooks.example.com/runbox').waitFor();
+    const stored = await d.h.as(d.h.tokens.alice, {
+      method: 'GET',
+      url: '/api/v2/apps/deployments',
+    });
+    expect(stored.json()).toMatchObject({
+      deployments: [
+        { name: 'nightly', review_policy: 'always', keys: { custom: { currency: 'USD' } } },
+      ],
+    });
+    await screenshot(page, 'apps');
+
+    await page.getByRole('link', { name: 'Admin' }).click();
+    await page.getByRole('button', { name: 'Tokens of robot' }).click();
+    await page.getByLabel('New token name').fill('ci');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const token = (await page.getByTestId('new-token').textContent())!;
+    const me = await fetch(`${d.url}/api/v2/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(((await me.json()) as { user_id: string }).user_id).toBe('robot');
+    await screenshot(page, 'admin');
+    await page.getByRole('button', { name: 'I have copied it' }).click();
+    expect(await page.getByText(token).count()).toBe(0);
+    await page.getByRole('button', { name: 'Revoke token ci' }).click();
+    await page.getByText(/^revoked /).waitFor();
+    const after = await fetch(`${d.url}/api/v2/me`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(after.status).toBe(401);
+    expect(foreign).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    await page.context().close();
+
+    const tablet = await openPage(d, { width: 768, height: 1024 });
+    await signIn(tablet.page, d, d.h.tokens.bob);
+    await tablet.page.getByRole('heading', { name: 'Runs' }).waitFor();
+    const width = await tablet.page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(768);
+    await screenshot(tablet.page, 'runs-tablet');
+    await tablet.page.context().close();
+  });
 });

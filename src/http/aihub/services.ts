@@ -1,4 +1,5 @@
 import type { AdminService } from '../../services/admin-service.js';
+import type { OrgAdminService } from '../../services/org-admin-service.js';
 import type { AuthService } from '../../services/auth-service.js';
 import type { BatchService } from '../../services/batch-service.js';
 import type { FileService } from '../../services/file-service.js';
@@ -35,4 +36,5 @@ export interface Services {
   runInputs: RunInputService;
   runFiles: RunFilesService;
   admin: AdminService;
+  orgAdmin: OrgAdminService;
 }
