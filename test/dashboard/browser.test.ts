@@ -116,6 +116,26 @@ describe('dashboard in a browser', () => {
       /invoice-1001.txt.*done.*invoice-1002.csv.*done/,
     );
     await screenshot(page, 'run-detail');
+    const firstRun = (await page.getByRole('heading', { name: /^Run / }).textContent())!.slice(4);
+
+    // Run again: a new run over the same batch, followed the same way.
+    await page.getByRole('button', { name: 'Run again' }).click();
+    await page.waitForURL((u) => !u.pathname.endsWith(firstRun));
+    await page.locator('.panel .status-complete').waitFor();
+
+    // The list: both runs, newest first, counted; a status filter that matches neither.
+    await page.getByRole('link', { name: '← Runs' }).click();
+    const rows = page.getByRole('table', { name: 'Runs' }).getByRole('row');
+    await expect.poll(() => rows.count()).toBe(3);
+    expect(await rows.nth(2).textContent()).toContain(firstRun);
+    expect(await rows.nth(1).textContent()).toMatch(/COMPLETE.*invoice-extractor/);
+    await expect.poll(() => page.getByTestId('count-COMPLETE').textContent()).toBe('2');
+    expect(await page.getByTestId('count-FAILED').textContent()).toBe('0');
+    await screenshot(page, 'runs-list');
+    await page.getByRole('checkbox', { name: 'FAILED' }).check();
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('No runs match.').waitFor();
+    expect(new URL(page.url()).search).toBe('?status=FAILED');
     expect(foreign).toEqual([]);
     expect(consoleErrors).toEqual([]);
     await page.context().close();

@@ -81,11 +81,14 @@ export default function RunsPage() {
   }, []);
   useLiveRuns(client, runs, onStatus);
   const anyRunning = runs.some((r) => r.status === 'RUNNING');
+  // The first page also picks up runs started elsewhere, less often.
+  const firstPage = cursors.length === 1;
   useEffect(() => {
-    if (!anyRunning) return;
-    const t = setInterval(() => setTick((n) => n + 1), 5_000);
+    const ms = anyRunning ? 5_000 : firstPage ? 15_000 : 0;
+    if (ms === 0) return;
+    const t = setInterval(() => setTick((n) => n + 1), ms);
     return () => clearInterval(t);
-  }, [anyRunning]);
+  }, [anyRunning, firstPage]);
 
   const appNames = new Map((apps.value?.apps ?? []).map((a) => [a.id, a.name]));
   const apply = (f: RunFilters) => navigate(`/runs${filtersToSearch(f)}`);
