@@ -8,6 +8,8 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root,
   base: '/',
+  // Vite's own cache stays inside the dashboard folder.
+  cacheDir: fileURLToPath(new URL('.vite', import.meta.url)),
   plugins: [react()],
   build: {
     outDir: 'dist',

@@ -43,6 +43,8 @@ export async function buildDashboard({ force = false, quiet = false } = {}) {
   }
   await vite.build({
     configFile: join(dashboard, 'vite.config.ts'),
+    // Loads the config in place (no bundled copy written under node_modules).
+    configLoader: 'runner',
     logLevel: quiet ? 'warn' : 'info',
   });
   return true;
