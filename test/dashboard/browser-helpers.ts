@@ -5,9 +5,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { publishExamples } from '../../src/services/example-apps.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { listen } from '../runs/run-helpers.js';
@@ -110,47 +109,60 @@ export async function dropFiles(
   await page.dispatchEvent(selector, 'drop', { dataTransfer: transfer });
 }
 
-/** A one-page PDF of text lines (Helvetica, a Flate-compressed content stream). */
-export function textPdf(lines: string[]): Buffer {
-  const text = ['BT', '/F1 12 Tf', '72 760 Td', '16 TL']
-    .concat(lines.map((l, i) => `${i === 0 ? '' : 'T* '}(${l.replace(/[()\\]/g, '\\$&')}) Tj`))
-    .concat(['ET'])
-    .join('\n');
-  const content = deflateSync(Buffer.from(text, 'latin1'));
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
-    null,
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-  ];
-  const parts = [Buffer.from('%PDF-1.4\n', 'latin1')];
-  const offsets: number[] = [];
-  let size = parts[0]!.length;
-  objects.forEach((body, i) => {
-    offsets.push(size);
-    const chunk =
-      body === null
-        ? Buffer.concat([
-            Buffer.from(
-              `${i + 1} 0 obj\n<< /Length ${content.length} /Filter /FlateDecode >>\nstream\n`,
-              'latin1',
-            ),
-            content,
-            Buffer.from('\nendstream\nendobj\n', 'latin1'),
-          ])
-        : Buffer.from(`${i + 1} 0 obj\n${body}\nendobj\n`, 'latin1');
-    parts.push(chunk);
-    size += chunk.length;
-  });
-  const xref = [`xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`]
-    .concat(offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`))
-    .join('');
-  parts.push(
-    Buffer.from(
-      `${xref}trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${size}\n%%EOF\n`,
-      'latin1',
-    ),
-  );
-  return Buffer.concat(parts);
+/** A one-page PDF of text lines (the script that makes the example's sample PDF). */
+export async function textPdf(lines: string[]): Promise<Buffer> {
+  // @ts-expect-error a plain JavaScript script without declarations
+  const { textPdf: make } = (await import('../../scripts/make-sample-pdf.mjs')) as {
+    textPdf: (lines: string[]) => Buffer;
+  };
+  return make(lines);
+}
+
+const CONTROL_ROLES = new Set([
+  'button',
+  'link',
+  'textbox',
+  'combobox',
+  'checkbox',
+  'radio',
+  'listbox',
+  'spinbutton',
+  'slider',
+  'switch',
+  'searchbox',
+  'progressbar',
+]);
+
+/** The page's controls, and those without an accessible name, as Chromium computes names. */
+export async function unnamedControls(
+  page: Page,
+): Promise<{ controls: number; unnamed: string[] }> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
+      nodes: {
+        ignored: boolean;
+        role?: { value?: string };
+        name?: { value?: string };
+        backendDOMNodeId?: number;
+      }[];
+    };
+    const controls = nodes.filter((n) => !n.ignored && CONTROL_ROLES.has(String(n.role?.value)));
+    return {
+      controls: controls.length,
+      unnamed: controls
+        .filter((n) => !String(n.name?.value ?? '').trim())
+        .map((n) => `${n.role?.value} #${n.backendDOMNodeId}`),
+    };
+  } finally {
+    await cdp.detach();
+  }
+}
+
+/** A screenshot, once every control on the page has an accessible name. */
+export async function checkPage(page: Page, name: string): Promise<void> {
+  const { controls, unnamed } = await unnamedControls(page);
+  expect(controls).toBeGreaterThan(0);
+  expect(unnamed, `controls without a name on ${name}`).toEqual([]);
+  await screenshot(page, name);
 }

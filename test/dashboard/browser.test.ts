@@ -11,7 +11,7 @@ import {
   dropFiles,
   textPdf,
   openPage,
-  screenshot,
+  checkPage,
   signIn,
   startBrowser,
   startDashboard,
@@ -71,7 +71,7 @@ describe('dashboard in a browser', () => {
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
     // Members see no Admin page.
     expect(await page.getByRole('link', { name: 'Admin' }).count()).toBe(0);
-    await screenshot(page, 'runs');
+    await checkPage(page, 'runs');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API token').waitFor();
@@ -99,7 +99,7 @@ describe('dashboard in a browser', () => {
     expect(await page.getByRole('list', { name: 'Uploads' }).textContent()).toMatch(
       /invoice-1001.txt — done.*invoice-1002.csv — done/,
     );
-    await screenshot(page, 'batches');
+    await checkPage(page, 'batches');
 
     await page.getByLabel('Run with').selectOption({ label: 'invoice-extractor' });
     await page.getByRole('button', { name: 'Start run' }).click();
@@ -115,7 +115,7 @@ describe('dashboard in a browser', () => {
     expect(await page.getByRole('table', { name: 'Input files' }).textContent()).toMatch(
       /invoice-1001.txt.*done.*invoice-1002.csv.*done/,
     );
-    await screenshot(page, 'run-detail');
+    await checkPage(page, 'run-detail');
     const firstRun = (await page.getByRole('heading', { name: /^Run / }).textContent())!.slice(4);
 
     // Run again: a new run over the same batch, followed the same way.
@@ -131,7 +131,7 @@ describe('dashboard in a browser', () => {
     expect(await rows.nth(1).textContent()).toMatch(/COMPLETE.*invoice-extractor/);
     await expect.poll(() => page.getByTestId('count-COMPLETE').textContent()).toBe('2');
     expect(await page.getByTestId('count-FAILED').textContent()).toBe('0');
-    await screenshot(page, 'runs-list');
+    await checkPage(page, 'runs-list');
     await page.getByRole('checkbox', { name: 'FAILED' }).check();
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.getByText('No runs match.').waitFor();
@@ -156,7 +156,7 @@ describe('dashboard in a browser', () => {
       {
         name: 'bad.pdf',
         type: 'application/pdf',
-        bytes: textPdf([
+        bytes: await textPdf([
           'Initech',
           'Invoice Number: Q-9',
           'Invoice Date: 2026-03-02',
@@ -190,7 +190,7 @@ describe('dashboard in a browser', () => {
     const number = page.getByLabel(/^Value of invoice.number$/);
     await expect.poll(() => number.evaluate((el) => el === document.activeElement)).toBe(true);
     expect(await number.getAttribute('aria-invalid')).toBe('true');
-    await screenshot(page, 'review');
+    await checkPage(page, 'review');
     await number.fill('INV-12');
     // Keyboard: Alt+A approves the file and moves to the next one to review.
     await number.press('Alt+a');
@@ -199,7 +199,7 @@ describe('dashboard in a browser', () => {
     // The PDF, drawn by pdf.js; approved by the button this time.
     await page.getByRole('img', { name: 'Page 1' }).waitFor();
     await page.getByLabel(/^Value of invoice.number$/).fill('INV-9');
-    await screenshot(page, 'review-pdf');
+    await checkPage(page, 'review-pdf');
     await page.getByRole('button', { name: 'Approve file' }).click();
     await page.getByText('2 of 2 file(s) reviewed').waitFor();
     await page.getByRole('button', { name: 'Resume run' }).click();
@@ -224,7 +224,7 @@ describe('dashboard in a browser', () => {
     await expect
       .poll(() => jobs.allTextContents())
       .toEqual([expect.stringMatching(/^input, output, logs: COMPLETE — Deleted input batch/)]);
-    await screenshot(page, 'run-deleted');
+    await checkPage(page, 'run-deleted');
     // The run is gone from the server too.
     const gone = await d.h.as(d.h.tokens.alice, {
       method: 'GET',
@@ -289,7 +289,7 @@ describe('dashboard in a browser', () => {
         { name: 'nightly', review_policy: 'always', keys: { custom: { currency: 'USD' } } },
       ],
     });
-    await screenshot(page, 'apps');
+    await checkPage(page, 'apps');
 
     await page.getByRole('link', { name: 'Admin' }).click();
     await page.getByRole('button', { name: 'Tokens of robot' }).click();
@@ -298,7 +298,7 @@ describe('dashboard in a browser', () => {
     const token = (await page.getByTestId('new-token').textContent())!;
     const me = await fetch(`${d.url}/api/v2/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(((await me.json()) as { user_id: string }).user_id).toBe('robot');
-    await screenshot(page, 'admin');
+    await checkPage(page, 'admin');
     await page.getByRole('button', { name: 'I have copied it' }).click();
     expect(await page.getByText(token).count()).toBe(0);
     await page.getByRole('button', { name: 'Revoke token ci' }).click();
@@ -316,7 +316,7 @@ describe('dashboard in a browser', () => {
     await tablet.page.getByRole('heading', { name: 'Runs' }).waitFor();
     const width = await tablet.page.evaluate(() => document.documentElement.scrollWidth);
     expect(width).toBeLessThanOrEqual(768);
-    await screenshot(tablet.page, 'runs-tablet');
+    await checkPage(tablet.page, 'runs-tablet');
     await tablet.page.context().close();
   });
 });

@@ -55,6 +55,12 @@ export default function RunsPage() {
     };
   }, [client, search, cursor, tick]);
 
+  // Counts are bounded list requests: again when a run settles, or every half minute.
+  const [countsTick, setCountsTick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => setCountsTick((n) => n + 1), 30_000);
+    return () => clearInterval(t);
+  }, []);
   const [counts, setCounts] = useState<Record<string, number>>({});
   useEffect(() => {
     let live = true;
@@ -72,12 +78,15 @@ export default function RunsPage() {
     return () => {
       live = false;
     };
-  }, [client, search, tick]);
+  }, [client, search, countsTick]);
 
   // Unfinished runs follow their events; the list itself refreshes while any is unfinished.
   const onStatus = useCallback((id: string, status: Run['status'], msg: string) => {
     setRuns((rs) => rs.map((r) => (r.id === id ? { ...r, status, msg } : r)));
-    if (status !== 'RUNNING') setTick((t) => t + 1);
+    if (status !== 'RUNNING') {
+      setTick((t) => t + 1);
+      setCountsTick((t) => t + 1);
+    }
   }, []);
   useLiveRuns(client, runs, onStatus);
   const anyRunning = runs.some((r) => r.status === 'RUNNING');
