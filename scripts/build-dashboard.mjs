@@ -41,12 +41,22 @@ export async function buildDashboard({ force = false, quiet = false } = {}) {
     process.stderr.write('The dashboard was not built: Vite is not installed (npm install).\n');
     return false;
   }
-  await vite.build({
-    configFile: join(dashboard, 'vite.config.ts'),
-    // Loads the config in place (no bundled copy written under node_modules).
-    configLoader: 'runner',
-    logLevel: quiet ? 'warn' : 'info',
-  });
+  // Always the production bundle, whatever the caller's NODE_ENV (a test runner sets `test`,
+  // which would give React's development build).
+  const env = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await vite.build({
+      configFile: join(dashboard, 'vite.config.ts'),
+      // Loads the config in place (no bundled copy written under node_modules).
+      configLoader: 'runner',
+      mode: 'production',
+      logLevel: quiet ? 'warn' : 'info',
+    });
+  } finally {
+    if (env === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = env;
+  }
   return true;
 }
 
