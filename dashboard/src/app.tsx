@@ -1,6 +1,7 @@
 import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from 'react';
 import type { Runbox } from '../../client/src/index.js';
 import type { CurrentUser } from '../../client/src/index.js';
+import { pageOf } from './page-names.js';
 import { Link, navigate, useLocation } from './router.js';
 import { clearSession, clientFor, loadSession, saveSession, type Session } from './session.js';
 import { SignIn } from './sign-in.js';
@@ -22,8 +23,9 @@ const NAV = [
 ];
 
 function page(path: string): ReactNode {
-  const [, first, second] = path.split('/');
-  switch (first) {
+  const second = path.split('/')[2];
+  const name = pageOf(path);
+  switch (name) {
     case 'runs':
       return second ? <RunDetailPage runId={decodeURIComponent(second)} /> : <RunsPage />;
     case 'review':
@@ -34,8 +36,13 @@ function page(path: string): ReactNode {
       return <AppsPage />;
     case 'admin':
       return <AdminPage />;
-    default:
+    case 'sign-in':
+    case undefined:
       return <RunsPage />;
+    default: {
+      const never: never = name;
+      return never;
+    }
   }
 }
 
