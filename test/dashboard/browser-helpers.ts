@@ -93,13 +93,20 @@ export async function signIn(page: Page, d: Dashboard, token: string): Promise<v
 export async function dropFiles(
   page: Page,
   selector: string,
-  files: { name: string; type: string; bytes: Buffer }[],
+  files: ({ name: string; type: string } & ({ bytes: Buffer } | { zeros: number }))[],
 ): Promise<void> {
-  const encoded = files.map((f) => ({ ...f, bytes: f.bytes.toString('base64') }));
+  // Large files are made in the page (`zeros`), not sent over the wire.
+  const encoded = files.map((f) =>
+    'bytes' in f
+      ? { name: f.name, type: f.type, base64: f.bytes.toString('base64'), zeros: 0 }
+      : { name: f.name, type: f.type, base64: '', zeros: f.zeros },
+  );
   const transfer = await page.evaluateHandle((fs) => {
     const dt = new DataTransfer();
     for (const f of fs) {
-      const bytes = Uint8Array.from(atob(f.bytes), (c) => c.charCodeAt(0));
+      const bytes = f.zeros
+        ? new Uint8Array(f.zeros)
+        : Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0));
       dt.items.add(new File([bytes], f.name, { type: f.type }));
     }
     return dt;

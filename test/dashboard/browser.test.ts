@@ -253,6 +253,26 @@ describe('dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByText('alice · Acme (admin)').waitFor();
 
+    // A file over 10 MB goes up in parts; the batch is then deleted.
+    await page.getByRole('link', { name: 'Batches' }).click();
+    await page.getByLabel('New batch name').fill('large');
+    await page.getByRole('button', { name: 'Create batch' }).click();
+    await dropFiles(page, '[data-testid="dropzone"]', [
+      { name: 'big.bin', type: 'application/octet-stream', zeros: 11 * 1024 * 1024 + 5 },
+    ]);
+    await page.getByText('big.bin — done (in parts)').waitFor();
+    await page.getByRole('table', { name: 'Batch files' }).getByText('11.0 MB').waitFor();
+    expect(
+      await page.getByRole('progressbar', { name: 'Upload of big.bin' }).getAttribute('value'),
+    ).toBe(String(11 * 1024 * 1024 + 5));
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Delete batch' }).click();
+    await expect
+      .poll(() => page.getByRole('table', { name: 'Batches' }).getByRole('row').count())
+      .toBe(1);
+    const left = await d.h.as(d.h.tokens.alice, { method: 'GET', url: '/api/v2/batches' });
+    expect(left.json()).toEqual({ batches: [] });
+
     await page.getByRole('link', { name: 'Apps' }).click();
     await page.getByRole('button', { name: 'invoice-extractor' }).click();
     await page
