@@ -171,5 +171,11 @@ export async function checkPage(page: Page, name: string): Promise<void> {
   const { controls, unnamed } = await unnamedControls(page);
   expect(controls).toBeGreaterThan(0);
   expect(unnamed, `controls without a name on ${name}`).toEqual([]);
+  // Nothing wider than the window: the page never scrolls sideways.
+  const widths = await page.evaluate(() => [
+    document.documentElement.scrollWidth,
+    window.innerWidth,
+  ]);
+  expect(widths[0], `${name} is wider than the window`).toBeLessThanOrEqual(widths[1]!);
   await screenshot(page, name);
 }
