@@ -52,9 +52,17 @@ export function App() {
   const [signedIn, setSignedIn] = useState<{ client: Runbox; me: CurrentUser }>();
   const [error, setError] = useState<unknown>();
 
+  // A token revoked or expired while the page is open ends the session.
+  const onUnauthorized = useCallback(() => {
+    clearSession();
+    setSignedIn(undefined);
+    setSession(undefined);
+    setError(new Error('The session has ended: the API token is no longer valid.'));
+  }, []);
+
   useEffect(() => {
     if (!session) return;
-    const client = clientFor(session);
+    const client = clientFor(session, { onUnauthorized });
     let live = true;
     client.me().then(
       (me) => live && setSignedIn({ client, me }),
@@ -68,7 +76,7 @@ export function App() {
     return () => {
       live = false;
     };
-  }, [session]);
+  }, [session, onUnauthorized]);
 
   const signOut = useCallback(() => {
     clearSession();
@@ -77,12 +85,16 @@ export function App() {
     navigate('/sign-in');
   }, []);
 
-  const onSignIn = useCallback((s: Session, me: CurrentUser) => {
-    saveSession(s);
-    setSignedIn({ client: clientFor(s), me });
-    setSession(s);
-    if (location.pathname === '/' || location.pathname.startsWith('/sign-in')) navigate('/runs');
-  }, []);
+  const onSignIn = useCallback(
+    (s: Session, me: CurrentUser) => {
+      saveSession(s);
+      setError(undefined);
+      setSignedIn({ client: clientFor(s, { onUnauthorized }), me });
+      setSession(s);
+      if (location.pathname === '/' || location.pathname.startsWith('/sign-in')) navigate('/runs');
+    },
+    [onUnauthorized],
+  );
 
   if (!session || !signedIn) {
     if (session) return <p className="loading">Signing in…</p>;

@@ -27,7 +27,24 @@ export function clearSession(storage: Storage = sessionStorage): void {
   storage.removeItem(CONTEXT);
 }
 
-/** The SDK client of this server (the page's own origin). */
-export function clientFor(s: Session, origin: string = location.origin): Runbox {
-  return new Runbox({ apiRoot: `${origin}/api`, token: s.token, context: s.context });
+/**
+ * The SDK client of this server (the page's own origin). `onUnauthorized` hears a 401: the
+ * token was revoked or expired while the page was open.
+ */
+export function clientFor(
+  s: Session,
+  o: { origin?: string; onUnauthorized?: () => void } = {},
+): Runbox {
+  const base = globalThis.fetch.bind(globalThis);
+  const watched: typeof fetch = async (input, init) => {
+    const res = await base(input, init);
+    if (res.status === 401) o.onUnauthorized?.();
+    return res;
+  };
+  return new Runbox({
+    apiRoot: `${o.origin ?? location.origin}/api`,
+    token: s.token,
+    context: s.context,
+    fetch: watched,
+  });
 }

@@ -76,6 +76,16 @@ describe('dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API token').waitFor();
     expect(await page.evaluate(() => sessionStorage.getItem('runbox.token'))).toBeNull();
+
+    // A token revoked while the page is open ends the session, saying why.
+    const later = await d.h.runbox.admin.createToken('bob', { name: 'later' });
+    await signIn(page, d, later.token);
+    await page.getByRole('heading', { name: 'Runs' }).waitFor();
+    await d.h.runbox.admin.revokeToken(later.id);
+    await page.getByRole('link', { name: 'Batches' }).click();
+    await page.getByRole('alert').getByText('The session has ended').waitFor();
+    await page.getByLabel('API token').waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('runbox.token'))).toBeNull();
     expect(foreign).toEqual([]);
     expect(consoleErrors.filter((e) => !/401/.test(e))).toEqual([]);
     await page.context().close();
