@@ -355,4 +355,47 @@ describe('dashboard in a browser', () => {
     await checkPage(tablet.page, 'runs-tablet');
     await tablet.page.context().close();
   });
+
+  it('run detail takes a dropped events stream up again and still sees the run finish', async () => {
+    const d = await startDashboard(browser);
+    const alice = d.h.tokens.alice;
+    const batch = await d.h.as(alice, {
+      method: 'POST',
+      url: '/api/v2/batches',
+      payload: { name: 'b' },
+    });
+    const batchId = batch.json<{ id: number }>().id;
+    await d.h.as(alice, {
+      method: 'PUT',
+      url: `/api/v2/batches/${batchId}/files/bad.txt`,
+      payload: Buffer.from('Invoice Number: X-1\nInvoice Date: 2026-03-01\nTotal EUR 1.00\n'),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    const created = await d.h.as(alice, {
+      method: 'POST',
+      url: '/api/v2/apps/runs',
+      payload: { app_name: 'invoice-extractor', batch_id: batchId },
+    });
+    const runId = created.json<{ id: string }>().id;
+    const { page, consoleErrors } = await openPage(d);
+    await signIn(page, d, alice);
+    await page.goto(`${d.url}/runs/${runId}`);
+    await page.locator('.panel .status-stopped_at_checkpoint').waitFor();
+
+    // Every connection dropped (the stream among them), then the run resumed elsewhere.
+    d.h.runbox.app.server.closeAllConnections();
+    const resumed = await d.h.as(alice, {
+      method: 'POST',
+      url: `/api/v2/apps/runs/${runId}/resume`,
+      payload: { force: true },
+    });
+    expect(resumed.statusCode, resumed.body).toBe(200);
+    await page.locator('.panel .status-complete').waitFor();
+    await page
+      .getByRole('list', { name: 'Timeline' })
+      .getByText(/^complete: /)
+      .waitFor();
+    expect(consoleErrors.filter((e) => !/ERR_|network|Failed to fetch/i.test(e))).toEqual([]);
+    await page.context().close();
+  });
 });
