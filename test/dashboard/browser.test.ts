@@ -356,7 +356,7 @@ describe('dashboard in a browser', () => {
     await tablet.page.context().close();
   });
 
-  it('run detail takes a dropped events stream up again and still sees the run finish', async () => {
+  it('run detail takes dropped event and log streams up again and still sees the run finish', async () => {
     const d = await startDashboard(browser);
     const alice = d.h.tokens.alice;
     const batch = await d.h.as(alice, {
@@ -395,6 +395,11 @@ describe('dashboard in a browser', () => {
       .getByRole('list', { name: 'Timeline' })
       .getByText(/^complete: /)
       .waitFor();
+    // The log too, read again after the drop: the resume is in it, and nothing twice.
+    const log = page.getByRole('region', { name: 'Log' });
+    await log.getByText(/forced/).waitFor();
+    const text = (await log.textContent())!;
+    expect(text.match(/\[status\] queued/g)).toHaveLength(1);
     expect(consoleErrors.filter((e) => !/ERR_|network|Failed to fetch/i.test(e))).toEqual([]);
     await page.context().close();
   });

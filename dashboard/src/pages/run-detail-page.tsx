@@ -243,7 +243,7 @@ export default function RunDetailPage({ runId }: { runId: string }) {
       </div>
       <h2>Log</h2>
       <ErrorMessage error={log.error} />
-      <pre className="log" aria-label="Log" tabIndex={0}>
+      <pre className="log" role="region" aria-label="Log" tabIndex={0}>
         {log.lines.join('\n')}
       </pre>
     </section>

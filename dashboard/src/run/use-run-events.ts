@@ -70,16 +70,29 @@ export function useRunLog(client: Runbox, runId: string): { lines: string[]; err
   const [error, setError] = useState<unknown>();
   useEffect(() => {
     const controller = new AbortController();
+    const { signal } = controller;
     setLines([]);
     void (async () => {
-      try {
-        for await (const line of client.apps.runs.followLogs(runId, {
-          signal: controller.signal,
-        })) {
-          setLines((ls) => [...ls, line]);
+      // The log ends when the run does; a follow that drops before is read again from the start.
+      for (let failures = 0; !signal.aborted;) {
+        let fresh = true;
+        try {
+          for await (const line of client.apps.runs.followLogs(runId, { signal })) {
+            setLines((ls) => (fresh ? [line] : [...ls, line]));
+            fresh = false;
+          }
+          setError(undefined);
+          return;
+        } catch (err) {
+          if (signal.aborted) return;
+          if (err instanceof RunboxError && err.status >= 400 && err.status < 500) {
+            setError(err);
+            return;
+          }
+          failures++;
+          if (failures > 1) setError(err);
         }
-      } catch (err) {
-        if (!controller.signal.aborted) setError(err);
+        await pause(Math.min(10_000, 1_000 * 2 ** failures), signal);
       }
     })();
     return () => controller.abort();
