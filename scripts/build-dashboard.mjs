@@ -12,7 +12,7 @@ const bundle = join(dashboard, 'dist', 'index.html');
 const sources = [
   join(dashboard, 'src'),
   join(dashboard, 'index.html'),
-  join(dashboard, 'vite.config.ts'),
+  join(dashboard, 'vite.config.mjs'),
   join(root, 'client', 'src'),
 ];
 
@@ -47,9 +47,9 @@ export async function buildDashboard({ force = false, quiet = false } = {}) {
   process.env.NODE_ENV = 'production';
   try {
     await vite.build({
-      configFile: join(dashboard, 'vite.config.ts'),
-      // Loads the config in place (no bundled copy written under node_modules).
-      configLoader: 'runner',
+      configFile: join(dashboard, 'vite.config.mjs'),
+      // Loads the config as it is (no bundled copy written under node_modules).
+      configLoader: 'native',
       mode: 'production',
       logLevel: quiet ? 'warn' : 'info',
     });

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { RunboxError } from '../contract/errors.js';
 import { projectPath } from '../project-root.js';
 
-/** Where `vite build` puts the dashboard (dashboard/vite.config.ts). */
+/** Where `vite build` puts the dashboard (dashboard/vite.config.mjs). */
 export const DASHBOARD_DIR = projectPath('dashboard', 'dist');
 
 /**

@@ -4,7 +4,7 @@ import { defineConfig } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-// The dashboard's bundle: dashboard/dist, served by the server at `/` (src/http/dashboard-routes.ts).
+// The dashboard's bundle (plain JavaScript, loaded as it is, with nothing written under node_modules): dashboard/dist, served by the server at `/` (src/http/dashboard-routes.ts).
 export default defineConfig({
   root,
   base: '/',
