@@ -17,6 +17,9 @@ import {
   startDashboard,
 } from './browser-helpers.js';
 
+/** A 2×2 PNG: a document that is only an image. */
+const PNG =
+  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg==';
 const sample = (name: string) => readFileSync(`${EXAMPLES_DIR}/invoice-extractor/samples/${name}`);
 
 describe('dashboard in a browser', () => {
@@ -163,6 +166,7 @@ describe('dashboard in a browser', () => {
     await dropFiles(page, '[data-testid="dropzone"]', [
       { name: 'good.txt', type: 'text/plain', bytes: sample('invoice-1001.txt') },
       { name: 'bad.txt', type: 'text/plain', bytes: Buffer.from(badText) },
+      { name: 'scan.png', type: 'image/png', bytes: Buffer.from(PNG, 'base64') },
       {
         name: 'bad.pdf',
         type: 'application/pdf',
@@ -220,6 +224,16 @@ describe('dashboard in a browser', () => {
       .getByRole('row', { name: /invoice_number INV-12/ })
       .getByText('alice')
       .waitFor();
+
+    // The image the app could not read: failed, not for review, still shown as an image.
+    expect(await page.getByRole('table', { name: 'Input files' }).textContent()).toMatch(
+      /scan.png.*failed/,
+    );
+    await page.getByRole('button', { name: 'Show scan.png' }).click();
+    const image = page.getByRole('region', { name: 'Document preview' }).getByRole('img', {
+      name: 'The document',
+    });
+    await expect.poll(() => image.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBe(2);
 
     await page.getByRole('button', { name: 'Delete run…' }).click();
     const form = page.getByRole('form', { name: 'Delete run' });

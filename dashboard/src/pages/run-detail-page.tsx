@@ -8,6 +8,7 @@ import type {
   RunEvent,
   RunFile,
 } from '../../../client/src/index.js';
+import { DocumentPreview } from '../review/document-preview.js';
 import { DeleteRunForm } from '../run/delete-run-dialog.js';
 import { ResultsTables } from '../run/results-table.js';
 import { useRunEvents, useRunLog } from '../run/use-run-events.js';
@@ -33,6 +34,7 @@ export default function RunDetailPage({ runId }: { runId: string }) {
   const [results, setResults] = useState<ResultFile[]>();
   const [resultsError, setResultsError] = useState<unknown>();
   const [deleting, setDeleting] = useState(false);
+  const [preview, setPreview] = useState<number>();
   const [jobs, setJobs] = useState<{ part: string; id: string; status?: JobStatus }[]>();
   const action = useAction();
   const { reload: reloadRun } = run;
@@ -207,6 +209,7 @@ export default function RunDetailPage({ runId }: { runId: string }) {
                 <th scope="col">File</th>
                 <th scope="col">Size</th>
                 <th scope="col">Outcome</th>
+                <th scope="col">Document</th>
               </tr>
             </thead>
             <tbody>
@@ -222,10 +225,25 @@ export default function RunDetailPage({ runId }: { runId: string }) {
                       {f.finished_at_ms ? fromMillis(f.finished_at_ms) : ''}
                     </div>
                   </td>
+                  <td>
+                    <button
+                      type="button"
+                      aria-label={`Show ${f.name}`}
+                      aria-pressed={preview === f.file_index}
+                      onClick={() =>
+                        setPreview(preview === f.file_index ? undefined : f.file_index)
+                      }
+                    >
+                      Show
+                    </button>
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
+          {preview !== undefined && (
+            <DocumentPreview client={client} runId={runId} fileIndex={preview} />
+          )}
         </div>
         <div>
           <h2>Results</h2>
