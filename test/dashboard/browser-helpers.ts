@@ -3,7 +3,7 @@
  * the dashboard bundle built, listening on a real socket, and Debian's Chromium driven by
  * playwright-core.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect, onTestFinished } from 'vitest';
@@ -28,6 +28,11 @@ export async function startBrowser(): Promise<Browser> {
   };
   await buildDashboard({ quiet: true });
   mkdirSync(ARTIFACTS, { recursive: true });
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `No Chromium at ${CHROMIUM}: install Debian's (apt-get install chromium) or set RUNBOX_TEST_CHROMIUM.`,
+    );
+  }
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
