@@ -78,8 +78,10 @@ export function useRunLog(client: Runbox, runId: string): { lines: string[]; err
         let fresh = true;
         try {
           for await (const line of client.apps.runs.followLogs(runId, { signal })) {
-            setLines((ls) => (fresh ? [line] : [...ls, line]));
+            // Read now: the update runs later, when `fresh` has moved on.
+            const first = fresh;
             fresh = false;
+            setLines((ls) => (first ? [line] : [...ls, line]));
           }
           setError(undefined);
           return;
