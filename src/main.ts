@@ -36,6 +36,8 @@ import { DeploymentService } from './services/deployment-service.js';
 import { ReviewService } from './services/review-service.js';
 import { RetentionService } from './services/retention-service.js';
 import { RunInputService } from './services/run-input-service.js';
+import { RunFilesService } from './services/run-files-service.js';
+import { OrgAdminService } from './services/org-admin-service.js';
 import { loadSecretKey, SecretBox } from './domain/secret-box.js';
 import { RunSignals } from './engine/run-signals.js';
 import { RunWorker } from './engine/run-worker.js';
@@ -108,6 +110,7 @@ export async function createCore(
   });
   const box = SecretBox.fromKey(loadSecretKey(config.dataDir, config.secretKey));
   const runDeletion = new RunDeletionService(store, runs, jobs, sources);
+  const admin = new AdminService(store, sources);
   const services: Services = {
     auth: new AuthService(store, sources.clock),
     batches,
@@ -124,6 +127,9 @@ export async function createCore(
     secrets: new SecretService(store, box, sources),
     deployments: new DeploymentService(store, apps, runs, box, sources),
     review: new ReviewService(store, runs, sources, signals),
+    runFiles: new RunFilesService(store, blobs, runs),
+    admin,
+    orgAdmin: new OrgAdminService(store, admin),
   };
   return {
     config,
@@ -133,7 +139,7 @@ export async function createCore(
     logger,
     signals,
     services,
-    admin: new AdminService(store, sources),
+    admin: services.admin,
     async close() {
       await store.close();
       blobs.close?.();

@@ -10,6 +10,7 @@
  * await runbox.apps.runs.wait(run.id);
  * for await (const file of runbox.apps.runs.allResults(run.id)) console.log(file);
  */
+import { Admin } from './resources/admin.js';
 import { Apps } from './resources/apps.js';
 import { Batches } from './resources/batches.js';
 import { Files } from './resources/files.js';
@@ -18,6 +19,7 @@ import { Retention } from './resources/retention.js';
 import { Review } from './resources/review.js';
 import { Secrets } from './resources/secrets.js';
 import { Transport, type RunboxOptions } from './transport.js';
+import type { CurrentUser } from './types.js';
 
 export class Runbox {
   readonly batches: Batches;
@@ -27,6 +29,8 @@ export class Runbox {
   readonly secrets: Secrets;
   readonly review: Review;
   readonly retention: Retention;
+  /** Org administration (org admins only). */
+  readonly admin: Admin;
   /** The HTTP layer, for calls the SDK has no method for. */
   readonly transport: Transport;
 
@@ -39,6 +43,15 @@ export class Runbox {
     this.secrets = new Secrets(this.transport);
     this.review = new Review(this.transport);
     this.retention = new Retention(this.transport);
+    this.admin = new Admin(this.transport);
+  }
+
+  /**
+   * The token's user, the context this client acts in, and every org it may choose.
+   * @example const { user_id, orgs } = await runbox.me();
+   */
+  me(): Promise<CurrentUser> {
+    return this.transport.callJson('getCurrentUser');
   }
 }
 

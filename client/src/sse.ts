@@ -6,7 +6,9 @@ export interface SseMessage {
 }
 
 export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  // Typed as a plain transform: Node's and the DOM's stream types disagree on byte buffers.
+  const decoder = new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>;
+  const reader = body.pipeThrough(decoder).getReader();
   let buffer = '';
   try {
     for (;;) {

@@ -4,11 +4,14 @@
  * them exists at run time.
  */
 import type { Static } from '@sinclair/typebox';
+import type * as admin from '../../src/contract/aihub/admin.js';
 import type * as apps from '../../src/contract/aihub/apps.js';
 import type * as batches from '../../src/contract/aihub/batches.js';
 import type * as common from '../../src/contract/aihub/common.js';
 import type * as deployments from '../../src/contract/aihub/deployments.js';
 import type * as files from '../../src/contract/aihub/files.js';
+import type * as me from '../../src/contract/aihub/me.js';
+import type * as runFiles from '../../src/contract/aihub/run-files.js';
 import type * as retention from '../../src/contract/aihub/retention.js';
 import type * as review from '../../src/contract/aihub/review.js';
 import type * as runs from '../../src/contract/aihub/runs.js';
@@ -23,6 +26,16 @@ export type ResultsPage = Static<typeof runs.ResultsResponse>;
 export type ResultFile = ResultsPage['files'][number];
 export type DeleteRunOptions = Static<typeof runs.DeleteRunQuery>;
 export type DeleteRunJobs = Static<typeof runs.DeleteRunResponse>;
+
+export type RunFilesPage = Static<typeof runFiles.RunFilesResponse>;
+export type RunFile = Static<typeof runFiles.RunFileObject>;
+export type CurrentUser = Static<typeof me.CurrentUserResponse>;
+
+export type OrgUser = Static<typeof admin.OrgUser>;
+export type CreateOrgUserRequest = Static<typeof admin.CreateOrgUserBody>;
+export type TokenInfo = Static<typeof admin.TokenObject>;
+export type CreatedToken = Static<typeof admin.CreatedTokenResponse>;
+export type WorkspaceInfo = Static<typeof admin.WorkspaceObject>;
 
 export type BatchInfo = Static<typeof batches.BatchInfo>;
 export type ListBatchesQuery = Static<typeof batches.ListBatchesQuery>;

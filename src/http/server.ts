@@ -19,10 +19,14 @@ import { deploymentRoutes } from './aihub/deployment-routes.js';
 import { reviewRoutes } from './aihub/review-routes.js';
 import { retentionRoutes } from './aihub/retention-routes.js';
 import { runStreamRoutes } from './aihub/run-stream-routes.js';
+import { runFileRoutes } from './aihub/run-file-routes.js';
+import { meRoutes } from './aihub/me-routes.js';
+import { adminRoutes } from './aihub/admin-routes.js';
 import { praisonRoutes } from './praison/praison-routes.js';
 import type { Services } from './aihub/services.js';
 import { batchUploadRoutes, multipartRoutes } from './aihub/upload-routes.js';
 import { installAuth, type RateLimitConfig } from './auth-hook.js';
+import { registerDashboardRoutes } from './dashboard-routes.js';
 import { installErrorHandler, sendError } from './error-handler.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { requestForLog } from './request-log.js';
@@ -73,6 +77,7 @@ export async function buildServer(deps: {
   installAuth(app, { auth: services.auth, clock: sources.clock, rateLimit: options.rateLimit });
   installMetrics(app, { store, requireToken: options.metricsRequireToken });
   registerHealthRoutes(app, store);
+  registerDashboardRoutes(app);
   app.addHook('onSend', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
   });
@@ -88,6 +93,9 @@ export async function buildServer(deps: {
       await api.register(appRoutes, { services });
       await api.register(runRoutes, { services });
       await api.register(runStreamRoutes, { services });
+      await api.register(runFileRoutes, { services });
+      await api.register(meRoutes, { services });
+      await api.register(adminRoutes, { services });
       await api.register(secretRoutes, { services });
       await api.register(deploymentRoutes, { services });
       await api.register(reviewRoutes, { services });

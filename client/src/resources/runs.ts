@@ -11,6 +11,7 @@ import type {
   ResultsQuery,
   Run,
   RunEvent,
+  RunFilesPage,
 } from '../types.js';
 import { delay, waitSignal, type WaitOptions } from '../wait.js';
 
@@ -101,6 +102,34 @@ export class Runs {
       if (!page.has_more || page.files.length === 0) return;
       offset += page.files.length;
     }
+  }
+
+  /**
+   * One page of the run's input files with their outcomes (`pending`, `done`, `failed`).
+   * @example const { files } = await runbox.apps.runs.files(runId);
+   */
+  files(id: string, o: { offset?: number } = {}): Promise<RunFilesPage> {
+    return this.t.callJson('listRunFiles', { run_id: id }, { query: o });
+  }
+
+  /**
+   * An input file's bytes and media type (to show the document beside its results).
+   * @example const { type, bytes } = await runbox.apps.runs.fileContent(runId, 0);
+   */
+  async fileContent(
+    id: string,
+    fileIndex: number,
+    o: { signal?: AbortSignal } = {},
+  ): Promise<{ type: string; bytes: Uint8Array }> {
+    const res = await this.t.call(
+      'getRunFileContent',
+      { run_id: id, file_index: fileIndex },
+      { signal: o.signal },
+    );
+    return {
+      type: res.headers.get('content-type') ?? 'application/octet-stream',
+      bytes: new Uint8Array(await res.arrayBuffer()),
+    };
   }
 
   /**

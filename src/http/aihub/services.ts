@@ -1,3 +1,5 @@
+import type { AdminService } from '../../services/admin-service.js';
+import type { OrgAdminService } from '../../services/org-admin-service.js';
 import type { AuthService } from '../../services/auth-service.js';
 import type { BatchService } from '../../services/batch-service.js';
 import type { FileService } from '../../services/file-service.js';
@@ -13,6 +15,7 @@ import type { DeploymentService } from '../../services/deployment-service.js';
 import type { ReviewService } from '../../services/review-service.js';
 import type { RetentionService } from '../../services/retention-service.js';
 import type { RunInputService } from '../../services/run-input-service.js';
+import type { RunFilesService } from '../../services/run-files-service.js';
 
 /** The services the HTTP layer calls; built by the composition root. */
 export interface Services {
@@ -31,4 +34,7 @@ export interface Services {
   review: ReviewService;
   retention: RetentionService;
   runInputs: RunInputService;
+  runFiles: RunFilesService;
+  admin: AdminService;
+  orgAdmin: OrgAdminService;
 }

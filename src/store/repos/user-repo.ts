@@ -27,6 +27,19 @@ export class UserRepo {
       .execute();
   }
 
+  /** The orgs `userId` belongs to, with their names and the user's role in each. */
+  async membershipsOf(
+    userId: string,
+  ): Promise<{ org_id: string; name: string; role: Membership['role'] }[]> {
+    return this.db
+      .selectFrom('memberships')
+      .innerJoin('orgs', 'orgs.id', 'memberships.org_id')
+      .select(['memberships.org_id', 'orgs.name', 'memberships.role'])
+      .where('memberships.user_id', '=', userId)
+      .orderBy('memberships.org_id')
+      .execute();
+  }
+
   async addMembership(m: Membership): Promise<void> {
     await this.db
       .insertInto('memberships')
