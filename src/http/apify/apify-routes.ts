@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { invalidInput, isRunboxError, RunboxError } from '../../contract/errors.js';
@@ -155,23 +155,21 @@ export const apifyRoutes: FastifyPluginAsyncTypebox<{ services: Services; store:
     const limit = Math.max(1, Math.min(q.limit ?? MAX_LIST_LIMIT, MAX_LIST_LIMIT));
     const desc = flag(q.desc, 'desc') ?? false;
     const states = statesOf(q.status);
-    const rows =
+    const filter = {
+      orgId: p.orgId,
+      appId,
+      states,
+      from: dateParam(q.startedAfter, 'startedAfter'),
+      to: dateParam(q.startedBefore, 'startedBefore'),
+    };
+    const [rows, total] =
       states?.length === 0
-        ? []
-        : await store.runs.list({
-            orgId: p.orgId,
-            appId,
-            states,
-            from: dateParam(q.startedAfter, 'startedAfter'),
-            to: dateParam(q.startedBefore, 'startedBefore'),
-            order: desc ? 'desc' : 'asc',
-            limit: limit + 1,
-            offset,
-          });
-    const items = rows.slice(0, limit).map(toApifyRunShort);
-    // No count query in the store yet: exact unless a further page exists (then a lower bound
-    // past this page, so a client paging on `total` keeps going).
-    const total = offset + items.length + (rows.length > limit ? 1 : 0);
+        ? [[], 0]
+        : await Promise.all([
+            store.runs.list({ ...filter, order: desc ? 'desc' : 'asc', limit, offset }),
+            store.runs.count(filter),
+          ]);
+    const items = rows.map(toApifyRunShort);
     return { data: { total, offset, limit, count: items.length, desc, items } };
   }
 
@@ -289,19 +287,13 @@ export const apifyRoutes: FastifyPluginAsyncTypebox<{ services: Services; store:
     '/v2/actor-runs/:runId',
     { schema: { hide, params: RunParams } },
     async (req, reply) => {
-      try {
-        await services.runDeletion.delete(principal(req), req.params.runId, {
-          delete_db_data: true,
-          delete_input: true,
-          delete_output: true,
-          delete_logs: true,
-        });
-      } catch (err) {
-        if (isRunboxError(err) && err.type === 'run-not-finished') {
-          return sendApifyError(reply, 400, 'cannot-remove-running-run', err.message);
-        }
-        throw err;
-      }
+      // An unfinished run's refusal is Apify's 400 `cannot-remove-running-run` (dialects.ts).
+      await services.runDeletion.delete(principal(req), req.params.runId, {
+        delete_db_data: true,
+        delete_input: true,
+        delete_output: true,
+        delete_logs: true,
+      });
       return reply.code(204).send();
     },
   );
@@ -427,11 +419,6 @@ function dateParam(v: string | undefined, name: string): number | undefined {
 
 /** `record-not-found`, so apify-client's `lastRun().get()` answers undefined. */
 const noRun = (message: string) => new RunboxError('record-not-found', message);
-
-/** An Apify error type the shared catalogue does not have (rendered here, in this dialect only). */
-function sendApifyError(reply: FastifyReply, status: number, type: string, message: string) {
-  return reply.code(status).type('application/json').send({ error: { type, message } });
-}
 
 interface ResultFileView {
   original_file_name: string;

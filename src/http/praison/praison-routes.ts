@@ -53,8 +53,6 @@ const ListQuery = Type.Object({
 
 const Headers = Type.Object({ 'idempotency-key': Type.Optional(Type.String()) });
 
-/** Above this many matching jobs, `total` is not counted exactly (no count query in the store). */
-export const MAX_COUNTED_JOBS = 1000;
 /** A `heartbeat` event after this long with nothing else sent. */
 const HEARTBEAT_MS = 5_000;
 
@@ -189,15 +187,10 @@ export const praisonRoutes: FastifyPluginAsyncTypebox<{
         order: 'desc' as const,
       };
       const offset = (page - 1) * pageSize;
-      const rows = await store.runs.list({ ...filter, limit: pageSize, offset });
-      let total: number;
-      if (rows.length > 0 && rows.length < pageSize) total = offset + rows.length;
-      else if (rows.length === 0 && offset === 0) total = 0;
-      else {
-        // Bounded: the store has no count query (see MAX_COUNTED_JOBS).
-        const all = await store.runs.list({ ...filter, limit: MAX_COUNTED_JOBS, offset: 0 });
-        total = all.length;
-      }
+      const [rows, total] = await Promise.all([
+        store.runs.list({ ...filter, limit: pageSize, offset }),
+        store.runs.count(filter),
+      ]);
       return { jobs: await Promise.all(rows.map(status)), total, page, page_size: pageSize };
     },
   );
