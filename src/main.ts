@@ -35,6 +35,7 @@ import { DeploymentService } from './services/deployment-service.js';
 import { ReviewService } from './services/review-service.js';
 import { RetentionService } from './services/retention-service.js';
 import { RunInputService } from './services/run-input-service.js';
+import { RunResurrectionService } from './services/run-resurrection-service.js';
 import { loadSecretKey, SecretBox } from './domain/secret-box.js';
 import { RunSignals } from './engine/run-signals.js';
 import { RunWorker } from './engine/run-worker.js';
@@ -120,6 +121,7 @@ export async function createCore(
     runDeletion,
     retention: new RetentionService(store, runDeletion, sources),
     runInputs: new RunInputService(batches),
+    runResurrection: new RunResurrectionService(store, runs, signals, sources),
     secrets: new SecretService(store, box, sources),
     deployments: new DeploymentService(store, apps, runs, box, sources),
     review: new ReviewService(store, runs, sources, signals),

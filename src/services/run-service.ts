@@ -64,6 +64,7 @@ export interface CreateRunOptions {
 }
 
 export const MAX_TAGS_CHARS = 500;
+export const MAX_STATUS_MESSAGE_CHARS = 1000;
 export const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
 
 /** Creating, reading and cancelling runs; deletion and results live in their own services. */
@@ -231,6 +232,10 @@ export class RunService {
       review_completed: 0,
       deletion_job_id: null,
       retention_applied_at: null,
+      status_message: null,
+      status_message_terminal: 0,
+      resurrect_count: 0,
+      webhooks: null,
     };
     const what = d
       ? `deployment ${d.name} (${app.name} ${version.version})`
@@ -386,11 +391,49 @@ export class RunService {
     return this.get(p, id);
   }
 
-  /** Who may delete a run: the user who started it, or an org admin (SPEC §3). */
-  assertMayDelete(p: Principal, run: Run): void {
-    if (run.created_by !== p.userId && !isAdmin(p)) {
-      throw permissionDenied('Only the user who started the run or an org admin may delete it.');
+  /**
+   * Sets the run's status message (Apify's `PUT /v2/actor-runs/{id}`), shown instead of the
+   * engine's message until the run is started again; `terminal` marks it as the final one. The
+   * message also goes to the run's log. Only the run's starter or an org admin may set it.
+   */
+  async setStatusMessage(
+    p: Principal,
+    id: string,
+    o: { message: string; terminal: boolean },
+  ): Promise<Run> {
+    const { store, sources, signals } = this.deps;
+    if (o.message.length > MAX_STATUS_MESSAGE_CHARS) {
+      throw invalidInput(`statusMessage must be at most ${MAX_STATUS_MESSAGE_CHARS} characters.`);
     }
+    const now = sources.clock.now();
+    await store.transaction(async (tx) => {
+      const run = await tx.runs.get(p.orgId, id);
+      if (!run) throw notFound(`Run ${id}`);
+      this.assertMayChange(p, run, 'change');
+      await tx.runs.setStatusMessage(id, o.message, o.terminal);
+      await tx.runEvents.append([
+        {
+          run_id: id,
+          at: now,
+          kind: 'log',
+          data: JSON.stringify({ line: `Status: ${o.message}` }),
+        },
+      ]);
+    });
+    signals.changed(id);
+    return this.getRow(p, id);
+  }
+
+  /** Who may change or delete a run: the user who started it, or an org admin (SPEC §3). */
+  assertMayChange(p: Principal, run: Run, what: 'change' | 'delete' | 'resurrect'): void {
+    if (run.created_by !== p.userId && !isAdmin(p)) {
+      throw permissionDenied(`Only the user who started the run or an org admin may ${what} it.`);
+    }
+  }
+
+  /** Deletion also needs the run to be finished. */
+  assertMayDelete(p: Principal, run: Run): void {
+    this.assertMayChange(p, run, 'delete');
     if (!isTerminal(run.state)) {
       throw new RunboxError(
         'run-not-finished',

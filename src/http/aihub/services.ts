@@ -13,6 +13,7 @@ import type { DeploymentService } from '../../services/deployment-service.js';
 import type { ReviewService } from '../../services/review-service.js';
 import type { RetentionService } from '../../services/retention-service.js';
 import type { RunInputService } from '../../services/run-input-service.js';
+import type { RunResurrectionService } from '../../services/run-resurrection-service.js';
 
 /** The services the HTTP layer calls; built by the composition root. */
 export interface Services {
@@ -31,4 +32,5 @@ export interface Services {
   review: ReviewService;
   retention: RetentionService;
   runInputs: RunInputService;
+  runResurrection: RunResurrectionService;
 }

@@ -322,6 +322,11 @@ export const praisonRoutes: FastifyPluginAsyncTypebox<{
           const d = JSON.parse(e.data) as { state?: string };
           if (e.kind === 'file' && (d.state === 'done' || d.state === 'failed')) finished++;
           if (e.kind === 'status') {
+            // Queued again (a lost worker, or resurrected): count what is still finished.
+            if (d.state === 'queued' && finished > 0) {
+              const c = await store.runs.fileCounts(id);
+              finished = c.done + c.failed;
+            }
             const s = praisonStatus(d.state as Run['state']);
             if (s !== shown) {
               shown = s;

@@ -288,6 +288,58 @@ export class RunRepo {
     return Number(res.numUpdatedRows) > 0;
   }
 
+  async setStatusMessage(id: string, message: string, terminal: boolean): Promise<void> {
+    await this.db
+      .updateTable('runs')
+      .set({ status_message: message, status_message_terminal: terminal ? 1 : 0 })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /**
+   * Puts a finished run back to `queued` for another execution over the same input (resurrect),
+   * from one of the finished states `from`; false when it was in none of them. Its files become
+   * pending again, with the previous execution's outcomes and reviews cleared.
+   */
+  async resurrect(
+    id: string,
+    from: RunStateColumn[],
+    set: Pick<Run, 'msg' | 'timeout_ms'>,
+  ): Promise<boolean> {
+    const res = await this.db
+      .updateTable('runs')
+      .set((eb) => ({
+        state: 'queued',
+        ...set,
+        started_at: null,
+        finished_at: null,
+        files_failed: 0,
+        lost_leases: 0,
+        review_completed: 0,
+        status_message: null,
+        status_message_terminal: 0,
+        resurrect_count: eb('resurrect_count', '+', 1),
+      }))
+      .where('id', '=', id)
+      .where('state', 'in', from)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) return false;
+    await this.db
+      .updateTable('run_files')
+      .set({
+        state: 'pending',
+        error: null,
+        documents: null,
+        finished_at: null,
+        needs_review: 0,
+        reviewed_by: null,
+        reviewed_at: null,
+      })
+      .where('run_id', '=', id)
+      .execute();
+    return true;
+  }
+
   /**
    * Marks a run as handed over by retention; false when it already was, or its record is being
    * deleted. On Postgres a concurrent marker waits for this one's transaction, then sees it.
