@@ -36,6 +36,7 @@ import { ReviewService } from './services/review-service.js';
 import { RetentionService } from './services/retention-service.js';
 import { RunInputService } from './services/run-input-service.js';
 import { RunResurrectionService } from './services/run-resurrection-service.js';
+import { runWebhookBodies } from './http/run-webhook-bodies.js';
 import { loadSecretKey, SecretBox } from './domain/secret-box.js';
 import { RunSignals } from './engine/run-signals.js';
 import { RunWorker } from './engine/run-worker.js';
@@ -149,6 +150,7 @@ export function createJobRunner(core: Core): JobRunner {
           store: core.store,
           clock: core.sources.clock,
           webhookSecret: (d) => core.services.deployments.webhookSecret(d),
+          runWebhookBody: runWebhookBodies(core.store),
           timeoutMs: core.config.webhooks.timeoutMs,
           refusePrivateNetworks: core.config.webhooks.refusePrivateNetworks,
           onEnqueued: () => core.signals.newJobs(),

@@ -17,7 +17,11 @@ import { statusEvent } from '../engine/run-executor.js';
 import { notificationJob } from '../engine/webhooks/run-notifications.js';
 import type { NewRunEvent } from '../store/repos/run-event-repo.js';
 import type { RunSignals } from '../engine/run-signals.js';
-import type { Deployment, IdempotencyKeysTable, Run, RunFile } from '../store/schema.js';
+import type { Deployment, IdempotencyKeysTable, NewJob, Run, RunFile } from '../store/schema.js';
+import type { RunWebhook } from '../engine/webhooks/run-webhooks.js';
+import { checkWebhookUrl } from '../engine/webhooks/webhook-delivery.js';
+
+export type { RunWebhook, RunWebhookEvent } from '../engine/webhooks/run-webhooks.js';
 import type { RunSettingsRecord } from '../domain/run-settings.js';
 import type { Store } from '../store/store.js';
 import type { AppService } from './app-service.js';
@@ -51,6 +55,8 @@ interface NewRun {
   files: RunFile[];
   event: NewRunEvent;
   idempotency: IdempotencyKeysTable | undefined;
+  /** Notifies the run's own webhooks of its creation. */
+  notification: NewJob | undefined;
 }
 
 /** How long an `Idempotency-Key` keeps answering with the run it created. */
@@ -61,6 +67,8 @@ export interface CreateRunOptions {
   deployment?: Deployment | undefined;
   /** The `Idempotency-Key` header: a repeat within 24 h returns the run the first call made. */
   idempotencyKey?: string | undefined;
+  /** The run's own webhooks (Apify `webhooks`, PraisonAI `webhook_url`), checked by the caller. */
+  webhooks?: RunWebhook[] | undefined;
 }
 
 export const MAX_TAGS_CHARS = 500;
@@ -93,6 +101,7 @@ export class RunService {
         batch.flatMap((c) => c.files),
       );
       await tx.runEvents.append(batch.map((c) => c.event));
+      for (const c of batch) if (c.notification) await tx.jobs.enqueue(c.notification);
       return batch.map(() => undefined);
     });
   }
@@ -156,6 +165,7 @@ export class RunService {
     if (p.userKind === 'service' && !outputWorkspace && !input.output_dir) {
       throw invalidInput('Service accounts must give output_workspace or output_dir.');
     }
+    checkRunWebhooks(o.webhooks ?? []);
     const tags = input.settings?.tags;
     if (tags && tags.join('').length > MAX_TAGS_CHARS) {
       throw invalidInput(`settings.tags must be at most ${MAX_TAGS_CHARS} characters in all.`);
@@ -235,7 +245,7 @@ export class RunService {
       status_message: null,
       status_message_terminal: 0,
       resurrect_count: 0,
-      webhooks: null,
+      webhooks: o.webhooks && o.webhooks.length > 0 ? JSON.stringify(o.webhooks) : null,
     };
     const what = d
       ? `deployment ${d.name} (${app.name} ${version.version})`
@@ -250,6 +260,7 @@ export class RunService {
           'queued',
           `Queued ${what} over ${files.length} file${files.length === 1 ? '' : 's'}.`,
         ),
+        notification: notificationJob(run, 'created', now, sources.ids.uuid()),
         idempotency: idem && {
           org_id: p.orgId,
           user_id: p.userId,
@@ -264,6 +275,7 @@ export class RunService {
       throw err;
     }
     this.deps.signals.newWork();
+    if (run.webhooks !== null) this.deps.signals.newJobs();
     return toAihubRun(run);
   }
 
@@ -440,6 +452,14 @@ export class RunService {
         'The run is not finished; cancel it first, then delete it.',
       );
     }
+  }
+}
+
+/** A run's own webhooks: their URLs' form (where they lead is checked at each delivery). */
+export function checkRunWebhooks(webhooks: RunWebhook[]): void {
+  for (const [i, w] of webhooks.entries()) {
+    const problem = checkWebhookUrl(w.url);
+    if (problem) throw invalidInput(`Webhook ${i + 1}: ${problem}.`);
   }
 }
 

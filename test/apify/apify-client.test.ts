@@ -36,7 +36,7 @@ describeEachBackend('apify-client', (backend) => {
               const query = new URLSearchParams(
                 Object.entries(config.params ?? {})
                   .filter(([, v]) => v !== undefined)
-                  .map(([k, v]) => [k, String(v)]),
+                  .map(([k, v]): [string, string] => [k, String(v)]),
               ).toString();
               paths.push(`${new URL(config.url ?? '').pathname}${query ? `?${query}` : ''}`);
               return config;

@@ -19,6 +19,7 @@ import type { Services } from '../aihub/services.js';
 import { principal } from '../request-context.js';
 import { clientGone, sendRunLog } from '../run-log-reply.js';
 import { apifyStorageRoutes } from './apify-storage-routes.js';
+import { parseApifyWebhooks } from './apify-webhooks.js';
 import { flag, statesOf, toApifyActor, toApifyRun, toApifyRunShort } from './apify-views.js';
 
 /** Apify holds `waitForFinish` at most this long. */
@@ -38,6 +39,7 @@ const StartQuery = Type.Object({
   waitForFinish: Type.Optional(Seconds),
   timeout: Type.Optional(Seconds),
   memory: Type.Optional(Type.Number()),
+  webhooks: Type.Optional(Type.String()),
 });
 const ListQuery = Type.Object({
   offset: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -196,17 +198,23 @@ export const apifyRoutes: FastifyPluginAsyncTypebox<{ services: Services; store:
       async (req, reply) => {
         const p = principal(req);
         const { app: a } = await resolveActor(p, req.params.actorId);
+        // Checked before the input is stored, so a bad parameter leaves nothing behind.
+        const webhooks = parseApifyWebhooks(req.query.webhooks);
         const input = await runInput(p, a.name, req);
         const timeout = req.query.timeout;
         if (timeout !== undefined && !Number.isInteger(timeout)) {
           throw invalidInput('Query parameter "timeout" must be a whole number of seconds.');
         }
-        const created = await services.runs.create(p, {
-          app_id: a.id,
-          ...input,
-          // 0 is Apify's "no timeout": the app's own timeout applies. `memory` is not ours to set.
-          ...(timeout ? { settings: { runtime_config: { timeout_seconds: timeout } } } : {}),
-        });
+        const created = await services.runs.create(
+          p,
+          {
+            app_id: a.id,
+            ...input,
+            // 0 is Apify's "no timeout": the app's own timeout applies. `memory` is not ours to set.
+            ...(timeout ? { settings: { runtime_config: { timeout_seconds: timeout } } } : {}),
+          },
+          { webhooks },
+        );
         const run = await waitForFinish(p, created.id, req.query.waitForFinish, clientGone(req));
         return reply.code(201).header('Location', `/v2/actor-runs/${run.id}`).send(runData(run));
       },

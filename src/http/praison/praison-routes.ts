@@ -9,7 +9,7 @@ import type { FastifyRequest } from 'fastify';
 import { conflict, invalidInput, isRunboxError, RunboxError } from '../../contract/errors.js';
 import { isTerminal, praisonStatus } from '../../domain/run-state.js';
 import type { Principal } from '../../services/principal.js';
-import { IDEMPOTENCY_WINDOW_MS } from '../../services/run-service.js';
+import { IDEMPOTENCY_WINDOW_MS, type RunWebhook } from '../../services/run-service.js';
 import type { Run } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import type { Services } from '../aihub/services.js';
@@ -113,6 +113,17 @@ export const praisonRoutes: FastifyPluginAsyncTypebox<{
       const inputs = [b.prompt, b.batch_id, b.input_dir].filter((v) => v !== undefined).length;
       if (inputs !== 1) throw invalidInput('Give exactly one of prompt, batch_id and input_dir.');
 
+      // PraisonAI posts the job's status once it ends, however it ends.
+      const webhooks: RunWebhook[] | undefined = b.webhook_url
+        ? [
+            {
+              dialect: 'praison',
+              url: b.webhook_url,
+              events: ['complete', 'failed', 'timed_out', 'cancelled'],
+            },
+          ]
+        : undefined;
+
       let run = key !== undefined ? await byKey(p, key) : undefined;
       if (!run) {
         // The app first, so an unknown app leaves no batch behind.
@@ -136,7 +147,7 @@ export const praisonRoutes: FastifyPluginAsyncTypebox<{
         };
         let created: { id: string };
         try {
-          created = await services.runs.create(p, input, { idempotencyKey: key });
+          created = await services.runs.create(p, input, { idempotencyKey: key, webhooks });
         } catch (err) {
           // Another submit with this key won the race: answer with its job.
           const winner =
