@@ -17,6 +17,7 @@ export const APIFY_EVENT_OF: Record<RunWebhookEvent, string> = {
   failed: 'ACTOR.RUN.FAILED',
   timed_out: 'ACTOR.RUN.TIMED_OUT',
   cancelled: 'ACTOR.RUN.ABORTED',
+  resurrected: 'ACTOR.RUN.RESURRECTED',
 };
 
 /** Fills `{{name}}` / `{{a.b}}` placeholders with the JSON of the value (`null` if none). */

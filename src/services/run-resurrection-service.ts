@@ -3,6 +3,7 @@ import { isTerminal, TERMINAL_RUN_STATES } from '../domain/run-state.js';
 import type { Sources } from '../domain/sources.js';
 import { statusEvent } from '../engine/run-executor.js';
 import type { RunSignals } from '../engine/run-signals.js';
+import { notificationJob } from '../engine/webhooks/run-notifications.js';
 import type { Run } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { Principal } from './principal.js';
@@ -31,7 +32,7 @@ export class RunResurrectionService {
       );
     }
     const now = this.sources.clock.now();
-    await this.store.transaction(async (tx) => {
+    const notified = await this.store.transaction(async (tx) => {
       const run = await tx.runs.get(p.orgId, id);
       if (!run) throw notFound(`Run ${id}`);
       this.runs.assertMayChange(p, run, 'resurrect');
@@ -52,7 +53,11 @@ export class RunResurrectionService {
       if (!moved) throw conflict('The run changed state while resurrecting; try again.');
       await tx.runQueue.enqueue(run, now);
       await tx.runEvents.append([statusEvent(id, now, 'queued', msg)]);
+      const job = notificationJob(run, 'resurrected', now, this.sources.ids.uuid());
+      if (job) await tx.jobs.enqueue(job);
+      return job !== undefined;
     });
+    if (notified) this.signals.newJobs();
     this.signals.newWork();
     this.signals.changed(id);
     return this.runs.getRow(p, id);

@@ -7,7 +7,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachBackend } from '../helpers/backends.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
 import { Receiver } from '../helpers/webhook-receiver.js';
 import { createBatch, publishOk, waitForLog, waitForRun } from '../runs/run-helpers.js';
 import { nodeApp } from '../runs/test-apps.js';
@@ -53,7 +53,10 @@ describeEachBackend('a run’s own webhooks (Apify and PraisonAI)', (backend) =>
   it('Apify: CREATED and SUCCEEDED with Apify’s payload; templates filled in for ABORTED', async () => {
     const { h, app_id } = await start();
     const webhooks = b64([
-      { eventTypes: ['ACTOR.RUN.CREATED', 'ACTOR.RUN.SUCCEEDED'], requestUrl: rec.url('/apify') },
+      {
+        eventTypes: ['ACTOR.RUN.CREATED', 'ACTOR.RUN.SUCCEEDED', 'ACTOR.RUN.RESURRECTED'],
+        requestUrl: rec.url('/apify'),
+      },
       { eventTypes: ['ACTOR.RUN.FAILED', 'ACTOR.RUN.TIMED_OUT'], requestUrl: rec.url('/failed') },
     ]);
     const res = await apifyStart(h, app_id, { text: 'a b' }, `?webhooks=${webhooks}`);
@@ -78,6 +81,23 @@ describeEachBackend('a run’s own webhooks (Apify and PraisonAI)', (backend) =>
     // Each attempt is in the run's log; the webhook for failures was never called.
     await waitForLog(h, h.tokens.alice, runId, 'Webhook ACTOR.RUN.SUCCEEDED to');
     expect(rec.received.filter((r) => r.path === '/failed')).toEqual([]);
+    // Resurrected: told so, then of its success again.
+    const again = await h.as(h.tokens.alice, {
+      method: 'POST',
+      url: `/v2/actor-runs/${runId}/resurrect`,
+    });
+    expect(again.statusCode, again.body).toBe(200);
+    const resurrected = JSON.parse(
+      (await rec.delivered('ACTOR.RUN.RESURRECTED')).body,
+    ) as ApifyEvent;
+    expect(resurrected).toMatchObject({
+      eventData: { actorRunId: runId },
+      resource: { id: runId },
+    });
+    await waitFor(
+      async () => (rec.of('ACTOR.RUN.SUCCEEDED').length === 2 ? true : undefined),
+      'a second ACTOR.RUN.SUCCEEDED',
+    );
 
     // A run aborted while its app runs; the templates decide the body and extra headers.
     const batch = await createBatch(h, h.tokens.alice, { 'slow.txt': 'x' });
@@ -113,7 +133,7 @@ describeEachBackend('a run’s own webhooks (Apify and PraisonAI)', (backend) =>
       'not base64 json!',
       b64({ eventTypes: ['ACTOR.RUN.SUCCEEDED'], requestUrl: rec.url() }),
       b64([{ ...good, eventTypes: [] }]),
-      b64([{ ...good, eventTypes: ['ACTOR.RUN.RESURRECTED'] }]),
+      b64([{ ...good, eventTypes: ['ACTOR.RUN.REBOOTED'] }]),
       b64([{ ...good, eventTypes: ['ACTOR.BUILD.SUCCEEDED'] }]),
       b64([{ eventTypes: good.eventTypes }]),
       b64([{ ...good, requestUrl: 'ftp://example.com/x' }]),

@@ -19,17 +19,18 @@ const EVENT_OF: Partial<Record<RunState, WebhookEventType>> = {
 };
 
 /**
- * The notification job for a run entering `state` (or, with `created`, being created), or
+ * The notification job for a run entering `state` (or being created, or resurrected), or
  * undefined when nobody listens: neither its deployment's webhooks nor its own.
  */
 export function notificationJob(
   run: Pick<Run, 'id' | 'org_id' | 'deployment_id' | 'webhooks'>,
-  state: RunState | 'created',
+  state: RunState | 'created' | 'resurrected',
   at: number,
   eventId: string,
 ): NewJob | undefined {
-  const event = state === 'created' ? undefined : EVENT_OF[state];
-  const own = state === 'created' ? 'created' : runWebhookEventOf(state);
+  const special = state === 'created' || state === 'resurrected';
+  const event = special ? undefined : EVENT_OF[state];
+  const own = special ? state : runWebhookEventOf(state);
   const forDeployment = run.deployment_id !== null && event !== undefined;
   if (!forDeployment && runWebhooksFor(run.webhooks, own).length === 0) return undefined;
   return newJob(

@@ -5,13 +5,14 @@
  */
 import type { RunState } from '../../domain/run-state.js';
 
-/** What a run's own webhook can ask for: its creation, or reaching a finished state. */
+/** What a run's own webhook can ask for: its creation, reaching a finished state, resurrection. */
 export const RUN_WEBHOOK_EVENTS = [
   'created',
   'complete',
   'failed',
   'timed_out',
   'cancelled',
+  'resurrected',
 ] as const;
 export type RunWebhookEvent = (typeof RUN_WEBHOOK_EVENTS)[number];
 
