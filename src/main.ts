@@ -38,6 +38,8 @@ import { RetentionService } from './services/retention-service.js';
 import { RunInputService } from './services/run-input-service.js';
 import { RunFilesService } from './services/run-files-service.js';
 import { OrgAdminService } from './services/org-admin-service.js';
+import { RunResurrectionService } from './services/run-resurrection-service.js';
+import { runWebhookBodies } from './http/run-webhook-bodies.js';
 import { loadSecretKey, SecretBox } from './domain/secret-box.js';
 import { RunSignals } from './engine/run-signals.js';
 import { RunWorker } from './engine/run-worker.js';
@@ -124,6 +126,7 @@ export async function createCore(
     runDeletion,
     retention: new RetentionService(store, runDeletion, sources),
     runInputs: new RunInputService(batches),
+    runResurrection: new RunResurrectionService(store, runs, signals, sources),
     secrets: new SecretService(store, box, sources),
     deployments: new DeploymentService(store, apps, runs, box, sources),
     review: new ReviewService(store, runs, sources, signals),
@@ -157,6 +160,7 @@ export function createJobRunner(core: Core): JobRunner {
           store: core.store,
           clock: core.sources.clock,
           webhookSecret: (d) => core.services.deployments.webhookSecret(d),
+          runWebhookBody: runWebhookBodies(core.store),
           timeoutMs: core.config.webhooks.timeoutMs,
           refusePrivateNetworks: core.config.webhooks.refusePrivateNetworks,
           onEnqueued: () => core.signals.newJobs(),

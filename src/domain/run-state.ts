@@ -29,6 +29,7 @@ const TRANSITIONS: Record<RunState, readonly RunState[]> = {
   running: ['queued', 'complete', 'failed', 'timed_out', 'cancelling', 'stopped_at_checkpoint'],
   cancelling: ['cancelled', 'failed', 'timed_out', 'queued'],
   stopped_at_checkpoint: ['complete', 'cancelled'],
+  // Finished runs stay finished; resurrection (Apify) is the one exception, back to queued.
   complete: [],
   failed: [],
   timed_out: [],

@@ -98,6 +98,7 @@ export class RunExecutor {
       writer.finish({
         runId: run.id,
         deploymentId: run.deployment_id,
+        webhooks: run.webhooks,
         orgId: run.org_id,
         token,
         from: ['running', 'cancelling'],
@@ -233,6 +234,7 @@ export class RunExecutor {
       : writer.finish({
           runId: run.id,
           deploymentId: run.deployment_id,
+          webhooks: run.webhooks,
           orgId: run.org_id,
           token,
           from: ['running', 'cancelling'],

@@ -15,8 +15,9 @@ type Item =
   | {
       kind: 'finish';
       runId: string;
-      /** With a deployment, the transition notifies its webhooks. */
+      /** With a deployment or webhooks of its own, the transition notifies them. */
       deploymentId: string | null;
+      webhooks: string | null;
       orgId: string;
       token: string;
       from: RunStateColumn[];
@@ -52,7 +53,9 @@ export class RunWriter {
       maxBatch: 500,
       onCommitted: (items) => {
         for (const id of new Set(items.flatMap(touchedRuns))) deps.signals.changed(id);
-        if (items.some((i) => i.kind === 'finish' && i.deploymentId !== null)) {
+        if (
+          items.some((i) => i.kind === 'finish' && (i.deploymentId !== null || i.webhooks !== null))
+        ) {
           deps.signals.newJobs();
         }
       },
@@ -127,7 +130,7 @@ export class RunWriter {
       if (!ok) continue;
       events.push(...f.events);
       const job = notificationJob(
-        { id: f.runId, org_id: f.orgId, deployment_id: f.deploymentId },
+        { id: f.runId, org_id: f.orgId, deployment_id: f.deploymentId, webhooks: f.webhooks },
         f.to,
         now,
         this.deps.newId(),

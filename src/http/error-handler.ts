@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidInput, isRunboxError, payloadTooLarge, RunboxError } from '../contract/errors.js';
-import { dialectOf, renderError } from './dialects.js';
+import { dialectOf, errorStatus, renderError } from './dialects.js';
 
 interface ValidationIssue {
   instancePath: string;
@@ -58,10 +58,11 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
   // A refused upload may still be arriving; closing the connection stops it.
   if (rb.type === 'payload-too-large') void reply.header('Connection', 'close');
   void reply.headers(rb.headers);
+  const dialect = dialectOf(request.url);
   return reply
-    .status(rb.status)
+    .status(errorStatus(dialect, rb))
     .type('application/json')
-    .send(renderError(dialectOf(request.url), rb, request.id));
+    .send(renderError(dialect, rb, request.id));
 }
 
 /** The one error handler: every dialect's envelope comes from the same catalogue. */

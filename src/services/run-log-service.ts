@@ -93,6 +93,11 @@ export class RunLogService {
               terminal = e;
               continue;
             }
+          } else if (ended && e.kind === 'status') {
+            // A status after the end: the run was resurrected and goes on.
+            ended = false;
+            if (terminal) yield terminal;
+            terminal = undefined;
           }
           yield e;
         }

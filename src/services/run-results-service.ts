@@ -20,6 +20,13 @@ export class RunResultsService {
     private readonly runs: RunService,
   ) {}
 
+  /** The run with every file's name and outcome (a run has at most the run-file limit). */
+  async outcomes(p: Principal, id: string) {
+    const run = await this.runs.getRow(p, id);
+    const files = await this.store.runs.files(run.id, 0, run.file_count);
+    return { run, files: files.map((f) => ({ name: f.name, state: f.state, error: f.error })) };
+  }
+
   async results(p: Principal, id: string, q: ResultsQuery) {
     const run = await this.runs.getRow(p, id);
     const offset = q.file_offset ?? 0;

@@ -17,7 +17,11 @@ import { statusEvent } from '../engine/run-executor.js';
 import { notificationJob } from '../engine/webhooks/run-notifications.js';
 import type { NewRunEvent } from '../store/repos/run-event-repo.js';
 import type { RunSignals } from '../engine/run-signals.js';
-import type { Deployment, IdempotencyKeysTable, Run, RunFile } from '../store/schema.js';
+import type { Deployment, IdempotencyKeysTable, NewJob, Run, RunFile } from '../store/schema.js';
+import type { RunWebhook } from '../engine/webhooks/run-webhooks.js';
+import { checkWebhookUrl } from '../engine/webhooks/webhook-delivery.js';
+
+export type { RunWebhook, RunWebhookEvent } from '../engine/webhooks/run-webhooks.js';
 import type { RunSettingsRecord } from '../domain/run-settings.js';
 import type { Store } from '../store/store.js';
 import type { AppService } from './app-service.js';
@@ -51,6 +55,8 @@ interface NewRun {
   files: RunFile[];
   event: NewRunEvent;
   idempotency: IdempotencyKeysTable | undefined;
+  /** Notifies the run's own webhooks of its creation. */
+  notification: NewJob | undefined;
 }
 
 /** How long an `Idempotency-Key` keeps answering with the run it created. */
@@ -61,9 +67,12 @@ export interface CreateRunOptions {
   deployment?: Deployment | undefined;
   /** The `Idempotency-Key` header: a repeat within 24 h returns the run the first call made. */
   idempotencyKey?: string | undefined;
+  /** The run's own webhooks (Apify `webhooks`, PraisonAI `webhook_url`), checked by the caller. */
+  webhooks?: RunWebhook[] | undefined;
 }
 
 export const MAX_TAGS_CHARS = 500;
+export const MAX_STATUS_MESSAGE_CHARS = 1000;
 export const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
 
 /** Creating, reading and cancelling runs; deletion and results live in their own services. */
@@ -92,6 +101,7 @@ export class RunService {
         batch.flatMap((c) => c.files),
       );
       await tx.runEvents.append(batch.map((c) => c.event));
+      for (const c of batch) if (c.notification) await tx.jobs.enqueue(c.notification);
       return batch.map(() => undefined);
     });
   }
@@ -155,6 +165,7 @@ export class RunService {
     if (p.userKind === 'service' && !outputWorkspace && !input.output_dir) {
       throw invalidInput('Service accounts must give output_workspace or output_dir.');
     }
+    checkRunWebhooks(o.webhooks ?? []);
     const tags = input.settings?.tags;
     if (tags && tags.join('').length > MAX_TAGS_CHARS) {
       throw invalidInput(`settings.tags must be at most ${MAX_TAGS_CHARS} characters in all.`);
@@ -231,6 +242,10 @@ export class RunService {
       review_completed: 0,
       deletion_job_id: null,
       retention_applied_at: null,
+      status_message: null,
+      status_message_terminal: 0,
+      resurrect_count: 0,
+      webhooks: o.webhooks && o.webhooks.length > 0 ? JSON.stringify(o.webhooks) : null,
     };
     const what = d
       ? `deployment ${d.name} (${app.name} ${version.version})`
@@ -245,6 +260,7 @@ export class RunService {
           'queued',
           `Queued ${what} over ${files.length} file${files.length === 1 ? '' : 's'}.`,
         ),
+        notification: notificationJob(run, 'created', now, sources.ids.uuid()),
         idempotency: idem && {
           org_id: p.orgId,
           user_id: p.userId,
@@ -259,6 +275,7 @@ export class RunService {
       throw err;
     }
     this.deps.signals.newWork();
+    if (run.webhooks !== null) this.deps.signals.newJobs();
     return toAihubRun(run);
   }
 
@@ -386,17 +403,63 @@ export class RunService {
     return this.get(p, id);
   }
 
-  /** Who may delete a run: the user who started it, or an org admin (SPEC §3). */
-  assertMayDelete(p: Principal, run: Run): void {
-    if (run.created_by !== p.userId && !isAdmin(p)) {
-      throw permissionDenied('Only the user who started the run or an org admin may delete it.');
+  /**
+   * Sets the run's status message (Apify's `PUT /v2/actor-runs/{id}`), shown instead of the
+   * engine's message until the run is started again; `terminal` marks it as the final one. The
+   * message also goes to the run's log. Only the run's starter or an org admin may set it.
+   */
+  async setStatusMessage(
+    p: Principal,
+    id: string,
+    o: { message: string; terminal: boolean },
+  ): Promise<Run> {
+    const { store, sources, signals } = this.deps;
+    if (o.message.length > MAX_STATUS_MESSAGE_CHARS) {
+      throw invalidInput(`statusMessage must be at most ${MAX_STATUS_MESSAGE_CHARS} characters.`);
     }
+    const now = sources.clock.now();
+    await store.transaction(async (tx) => {
+      const run = await tx.runs.get(p.orgId, id);
+      if (!run) throw notFound(`Run ${id}`);
+      this.assertMayChange(p, run, 'change');
+      await tx.runs.setStatusMessage(id, o.message, o.terminal);
+      await tx.runEvents.append([
+        {
+          run_id: id,
+          at: now,
+          kind: 'log',
+          data: JSON.stringify({ line: `Status: ${o.message}` }),
+        },
+      ]);
+    });
+    signals.changed(id);
+    return this.getRow(p, id);
+  }
+
+  /** Who may change or delete a run: the user who started it, or an org admin (SPEC §3). */
+  assertMayChange(p: Principal, run: Run, what: 'change' | 'delete' | 'resurrect'): void {
+    if (run.created_by !== p.userId && !isAdmin(p)) {
+      throw permissionDenied(`Only the user who started the run or an org admin may ${what} it.`);
+    }
+  }
+
+  /** Deletion also needs the run to be finished. */
+  assertMayDelete(p: Principal, run: Run): void {
+    this.assertMayChange(p, run, 'delete');
     if (!isTerminal(run.state)) {
       throw new RunboxError(
         'run-not-finished',
         'The run is not finished; cancel it first, then delete it.',
       );
     }
+  }
+}
+
+/** A run's own webhooks: their URLs' form (where they lead is checked at each delivery). */
+export function checkRunWebhooks(webhooks: RunWebhook[]): void {
+  for (const [i, w] of webhooks.entries()) {
+    const problem = checkWebhookUrl(w.url);
+    if (problem) throw invalidInput(`Webhook ${i + 1}: ${problem}.`);
   }
 }
 

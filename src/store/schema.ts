@@ -178,6 +178,14 @@ export interface RunsTable {
   deletion_job_id: string | null;
   /** When a retention policy handed the run to deletion (it is not handed over twice). */
   retention_applied_at: number | null;
+  /** A status message a client set (Apify `PUT /v2/actor-runs/{id}`), shown instead of `msg`. */
+  status_message: string | null;
+  /** 1 when that message is the run's final one (Apify's `isStatusMessageTerminal`). */
+  status_message_terminal: number;
+  /** How many times the finished run was started again over the same input. */
+  resurrect_count: number;
+  /** JSON array of the run's own webhooks (given when it was started), or null. */
+  webhooks: string | null;
 }
 
 export interface RunFilesTable {

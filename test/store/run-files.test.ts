@@ -31,6 +31,10 @@ function run(id: string): Run {
     review_completed: 0,
     deletion_job_id: null,
     retention_applied_at: null,
+    status_message: null,
+    status_message_terminal: 0,
+    resurrect_count: 0,
+    webhooks: null,
   };
 }
 

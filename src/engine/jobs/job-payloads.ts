@@ -1,5 +1,6 @@
 import type { WebhookEventType } from '../../contract/aihub/deployments.js';
 import type { JobKind } from '../../contract/job-states.js';
+import type { RunWebhookEvent } from '../webhooks/run-webhooks.js';
 
 /** What each kind of job carries; stored as JSON in the job row. */
 export interface JobPayloads {
@@ -21,22 +22,29 @@ export interface JobPayloads {
     logs: boolean;
     record: boolean;
   };
-  /** Tell the deployment's webhooks that asked for `event` (one delivery job each). */
+  /** Tell the webhooks that asked for the event, the deployment's and the run's own (one delivery job each). */
   'notify-run': {
     runId: string;
-    deploymentId: string;
-    event: WebhookEventType;
+    deploymentId: string | null;
+    /** The deployment's event, when its webhooks may want it. */
+    event?: WebhookEventType;
+    /** The event for the run's own webhooks, when it is one they may want. */
+    runEvent?: RunWebhookEvent;
     eventId: string;
     at: number;
   };
   /** POST one signed event to one webhook target; retried with backoff. */
   'deliver-webhook': {
     runId: string;
-    deploymentId: string;
+    /** Signed with this deployment's secret; null for a run's own webhook outside one. */
+    deploymentId: string | null;
     url: string;
     eventId: string;
-    event: WebhookEventType;
+    /** The event's name in the target's dialect (`run.completed`, `ACTOR.RUN.SUCCEEDED`, …). */
+    event: string;
     body: string;
+    /** Extra request headers (Apify's `headersTemplate`). */
+    headers?: Record<string, string>;
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * Which run transitions notify a deployment's webhooks, as durable jobs written in the same
+ * Which run transitions notify webhooks (a deployment's, and the run's own), as durable jobs written in the same
  * transaction as the transition (so a committed transition always notifies, and a rolled-back
  * one never does). A `notify-run` job later fans out to one `deliver-webhook` job per target.
  */
@@ -7,6 +7,7 @@ import type { WebhookEventType } from '../../contract/aihub/deployments.js';
 import type { RunState } from '../../domain/run-state.js';
 import type { NewJob, Run } from '../../store/schema.js';
 import { newJob } from '../jobs/new-job.js';
+import { runWebhookEventOf, runWebhooksFor } from './run-webhooks.js';
 
 const EVENT_OF: Partial<Record<RunState, WebhookEventType>> = {
   running: 'run.started',
@@ -17,18 +18,31 @@ const EVENT_OF: Partial<Record<RunState, WebhookEventType>> = {
   stopped_at_checkpoint: 'run.stopped_at_checkpoint',
 };
 
-/** The notification job for a run entering `state`, or undefined when nobody listens. */
+/**
+ * The notification job for a run entering `state` (or being created, or resurrected), or
+ * undefined when nobody listens: neither its deployment's webhooks nor its own.
+ */
 export function notificationJob(
-  run: Pick<Run, 'id' | 'org_id' | 'deployment_id'>,
-  state: RunState,
+  run: Pick<Run, 'id' | 'org_id' | 'deployment_id' | 'webhooks'>,
+  state: RunState | 'created' | 'resurrected',
   at: number,
   eventId: string,
 ): NewJob | undefined {
-  const event = EVENT_OF[state];
-  if (run.deployment_id === null || event === undefined) return undefined;
+  const special = state === 'created' || state === 'resurrected';
+  const event = special ? undefined : EVENT_OF[state];
+  const own = special ? state : runWebhookEventOf(state);
+  const forDeployment = run.deployment_id !== null && event !== undefined;
+  if (!forDeployment && runWebhooksFor(run.webhooks, own).length === 0) return undefined;
   return newJob(
     'notify-run',
-    { runId: run.id, deploymentId: run.deployment_id, event, eventId, at },
+    {
+      runId: run.id,
+      deploymentId: run.deployment_id,
+      ...(event !== undefined ? { event } : {}),
+      ...(own !== undefined ? { runEvent: own } : {}),
+      eventId,
+      at,
+    },
     { id: eventId, orgId: run.org_id, now: at, maxAttempts: 5 },
   );
 }

@@ -29,12 +29,28 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 
 const USER_AGENT = 'Runbox-Webhooks/1';
 
+/** Headers a target's own headers may not set (lower case). */
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-type',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'user-agent',
+  'runbox-event-id',
+  'runbox-event-type',
+  'runbox-timestamp',
+  SIGNATURE_HEADER,
+]);
+
 /** One event to deliver. */
 export interface WebhookEvent {
   id: string;
   type: string;
   /** JSON text, sent as it is. */
   body: string;
+  /** Extra headers the target asked for; they never replace the delivery's own. */
+  headers?: Record<string, string> | undefined;
 }
 
 /** How one delivery attempt is made. */
@@ -129,7 +145,7 @@ export function checkWebhookUrl(url: string): string | undefined {
  */
 export async function deliver(
   url: string,
-  secret: string,
+  secret: string | undefined,
   event: WebhookEvent,
   opts: DeliveryOptions,
 ): Promise<DeliveryResult> {
@@ -152,7 +168,7 @@ export async function deliver(
 /** Resolves and checks the host, then posts to the checked address. */
 async function attempt(
   target: URL,
-  secret: string,
+  secret: string | undefined,
   event: WebhookEvent,
   opts: DeliveryOptions,
   signal: AbortSignal,
@@ -214,11 +230,15 @@ function hostnameOf(target: URL): string {
 /** Exactly the headers a delivery sends: nothing of the server's own credentials. */
 function requestHeaders(
   target: URL,
-  secret: string,
+  secret: string | undefined,
   event: WebhookEvent,
   timestamp: number,
 ): Record<string, string> {
+  const extra = Object.fromEntries(
+    Object.entries(event.headers ?? {}).filter(([k]) => !RESERVED_HEADERS.has(k.toLowerCase())),
+  );
   return {
+    ...extra,
     host: target.host,
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(event.body)),
@@ -226,7 +246,10 @@ function requestHeaders(
     'runbox-event-id': event.id,
     'runbox-event-type': event.type,
     'runbox-timestamp': String(timestamp),
-    [SIGNATURE_HEADER]: signatureHeader(secret, timestamp, event.body),
+    // Unsigned only for a run's own webhook outside a deployment (there is no shared secret).
+    ...(secret !== undefined
+      ? { [SIGNATURE_HEADER]: signatureHeader(secret, timestamp, event.body) }
+      : {}),
   };
 }
 

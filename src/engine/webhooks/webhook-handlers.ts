@@ -3,7 +3,9 @@ import type { WebhookEventType } from '../../contract/aihub/deployments.js';
 import type { AihubRunStatus } from '../../domain/run-state.js';
 import type { Clock } from '../../domain/sources.js';
 import { toAihubRun, type AihubRun } from '../../services/run-views.js';
-import type { Deployment } from '../../store/schema.js';
+import type { Deployment, Run } from '../../store/schema.js';
+import type { JobPayloads } from '../jobs/job-payloads.js';
+import { runWebhooksFor, type RunWebhook, type RunWebhookEvent } from './run-webhooks.js';
 import type { Store } from '../../store/store.js';
 import type { JobHandlers } from '../jobs/job-handlers.js';
 import { newJob } from '../jobs/new-job.js';
@@ -19,6 +21,13 @@ export interface WebhookDeps {
   webhookSecret(d: Deployment): string;
   timeoutMs: number;
   refusePrivateNetworks: boolean;
+  /** The body (and the event's name, extra headers) of a run's own webhook, in its dialect. */
+  runWebhookBody(
+    w: RunWebhook,
+    run: Run,
+    event: RunWebhookEvent,
+    at: number,
+  ): Promise<{ body: string; event: string; headers?: Record<string, string> }>;
   /** Wakes job runners after delivery jobs were added. */
   onEnqueued(): void;
   log: Logger;
@@ -75,37 +84,60 @@ export function webhookHandlers(
 
   return {
     async 'notify-run'(p) {
-      const deployment = await d.store.deployments.byId(p.deploymentId);
-      if (!deployment) return 'The deployment no longer exists; nobody to notify.';
-      const targets = (JSON.parse(deployment.webhooks) as { url: string; events: string[] }[])
-        .map((w, i) => ({ ...w, i }))
-        .filter((w) => w.events.includes(p.event));
-      if (targets.length === 0) return `No webhook asks for ${p.event}.`;
+      const deployment = p.deploymentId
+        ? await d.store.deployments.byId(p.deploymentId)
+        : undefined;
       const run = await d.store.runs.getById(p.runId);
-      const body = JSON.stringify({
-        id: p.eventId,
-        type: p.event,
-        created_at: new Date(p.at).toISOString(),
-        deployment_id: p.deploymentId,
-        run: run ? runAtEvent(toAihubRun(run), p.event, p.at) : { id: p.runId },
-      });
+      const deliveries: (Omit<JobPayloads['deliver-webhook'], 'runId' | 'eventId'> & {
+        i: number | string;
+      })[] = [];
+      const ofDeployment =
+        deployment && p.event !== undefined
+          ? (JSON.parse(deployment.webhooks) as { url: string; events: string[] }[])
+              .map((w, i) => ({ ...w, i }))
+              .filter((w) => w.events.includes(p.event!))
+          : [];
+      if (ofDeployment.length > 0) {
+        const body = JSON.stringify({
+          id: p.eventId,
+          type: p.event,
+          created_at: new Date(p.at).toISOString(),
+          deployment_id: p.deploymentId,
+          run: run ? runAtEvent(toAihubRun(run), p.event!, p.at) : { id: p.runId },
+        });
+        for (const t of ofDeployment) {
+          deliveries.push({
+            deploymentId: p.deploymentId,
+            url: t.url,
+            event: p.event!,
+            body,
+            i: t.i,
+          });
+        }
+      }
+      // The run's own webhooks (signed with the deployment's secret when it has one).
+      if (run) {
+        for (const w of runWebhooksFor(run.webhooks, p.runEvent)) {
+          const rendered = await d.runWebhookBody(w, run, p.runEvent!, p.at);
+          deliveries.push({
+            deploymentId: deployment ? p.deploymentId : null,
+            url: w.url,
+            ...rendered,
+            i: `r${w.i}`,
+          });
+        }
+      }
+      if (deliveries.length === 0) return 'No webhook asks for this event.';
       const now = d.clock.now();
       await d.store.transaction(async (tx) => {
-        for (const t of targets) {
+        for (const { i, ...delivery } of deliveries) {
           await tx.jobs.enqueueOnce(
             newJob(
               'deliver-webhook',
+              { runId: p.runId, eventId: p.eventId, ...delivery },
               {
-                runId: p.runId,
-                deploymentId: p.deploymentId,
-                url: t.url,
-                eventId: p.eventId,
-                event: p.event,
-                body,
-              },
-              {
-                id: `${p.eventId}.${t.i}`,
-                orgId: deployment.org_id,
+                id: `${p.eventId}.${i}`,
+                orgId: run?.org_id ?? deployment?.org_id ?? null,
                 now,
                 maxAttempts: WEBHOOK_ATTEMPTS,
               },
@@ -114,16 +146,16 @@ export function webhookHandlers(
         }
       });
       d.onEnqueued();
-      return `Queued ${targets.length} webhook deliver${targets.length === 1 ? 'y' : 'ies'}.`;
+      return `Queued ${deliveries.length} webhook deliver${deliveries.length === 1 ? 'y' : 'ies'}.`;
     },
 
     async 'deliver-webhook'(p, { attempt, maxAttempts }) {
-      const deployment = await d.store.deployments.byId(p.deploymentId);
-      if (!deployment) return 'The deployment no longer exists; not delivered.';
+      const deployment = p.deploymentId ? await d.store.deployments.byId(p.deploymentId) : null;
+      if (deployment === undefined) return 'The deployment no longer exists; not delivered.';
       const result = await deliver(
         p.url,
-        d.webhookSecret(deployment),
-        { id: p.eventId, type: p.event, body: p.body },
+        deployment ? d.webhookSecret(deployment) : undefined,
+        { id: p.eventId, type: p.event, body: p.body, headers: p.headers },
         {
           timeoutMs: d.timeoutMs,
           allowPrivateNetworks: !d.refusePrivateNetworks,

@@ -16,6 +16,7 @@ import type { ReviewService } from '../../services/review-service.js';
 import type { RetentionService } from '../../services/retention-service.js';
 import type { RunInputService } from '../../services/run-input-service.js';
 import type { RunFilesService } from '../../services/run-files-service.js';
+import type { RunResurrectionService } from '../../services/run-resurrection-service.js';
 
 /** The services the HTTP layer calls; built by the composition root. */
 export interface Services {
@@ -37,4 +38,5 @@ export interface Services {
   runFiles: RunFilesService;
   admin: AdminService;
   orgAdmin: OrgAdminService;
+  runResurrection: RunResurrectionService;
 }

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { invalidInput, isRunboxError, RunboxError } from '../../contract/errors.js';
@@ -18,6 +18,8 @@ import type { Store } from '../../store/store.js';
 import type { Services } from '../aihub/services.js';
 import { principal } from '../request-context.js';
 import { clientGone, sendRunLog } from '../run-log-reply.js';
+import { apifyStorageRoutes } from './apify-storage-routes.js';
+import { parseApifyWebhooks } from './apify-webhooks.js';
 import { flag, statesOf, toApifyActor, toApifyRun, toApifyRunShort } from './apify-views.js';
 
 /** Apify holds `waitForFinish` at most this long. */
@@ -37,6 +39,7 @@ const StartQuery = Type.Object({
   waitForFinish: Type.Optional(Seconds),
   timeout: Type.Optional(Seconds),
   memory: Type.Optional(Type.Number()),
+  webhooks: Type.Optional(Type.String()),
 });
 const ListQuery = Type.Object({
   offset: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -51,13 +54,12 @@ const LastQuery = Type.Object({
   waitForFinish: Type.Optional(Seconds),
 });
 const AbortQuery = Type.Object({ gracefully: Type.Optional(Bool) });
+// `build`, `memory`, `maxItems`, … are accepted: the run keeps its app version and resources.
+const ResurrectQuery = Type.Object({ timeout: Type.Optional(Seconds) });
+/** What `PUT /v2/actor-runs/{id}` takes (apify-client sends no `runId`). */
+const UPDATE_FIELDS = ['runId', 'statusMessage', 'isStatusMessageTerminal', 'generalAccess'];
+const GENERAL_ACCESS = ['RESTRICTED', 'FOLLOW_USER_SETTING'];
 const LogQuery = Type.Object({ stream: Type.Optional(Bool), raw: Type.Optional(Bool) });
-const ItemsQuery = Type.Object({
-  offset: Type.Optional(Type.Integer({ minimum: 0 })),
-  limit: Type.Optional(Type.Integer({ minimum: 0 })),
-  desc: Type.Optional(Bool),
-  format: Type.Optional(Type.String()),
-});
 
 /** Not in the AI Hub OpenAPI document (it is that dialect's contract). */
 const hide = true;
@@ -155,23 +157,21 @@ export const apifyRoutes: FastifyPluginAsyncTypebox<{ services: Services; store:
     const limit = Math.max(1, Math.min(q.limit ?? MAX_LIST_LIMIT, MAX_LIST_LIMIT));
     const desc = flag(q.desc, 'desc') ?? false;
     const states = statesOf(q.status);
-    const rows =
+    const filter = {
+      orgId: p.orgId,
+      appId,
+      states,
+      from: dateParam(q.startedAfter, 'startedAfter'),
+      to: dateParam(q.startedBefore, 'startedBefore'),
+    };
+    const [rows, total] =
       states?.length === 0
-        ? []
-        : await store.runs.list({
-            orgId: p.orgId,
-            appId,
-            states,
-            from: dateParam(q.startedAfter, 'startedAfter'),
-            to: dateParam(q.startedBefore, 'startedBefore'),
-            order: desc ? 'desc' : 'asc',
-            limit: limit + 1,
-            offset,
-          });
-    const items = rows.slice(0, limit).map(toApifyRunShort);
-    // No count query in the store yet: exact unless a further page exists (then a lower bound
-    // past this page, so a client paging on `total` keeps going).
-    const total = offset + items.length + (rows.length > limit ? 1 : 0);
+        ? [[], 0]
+        : await Promise.all([
+            store.runs.list({ ...filter, order: desc ? 'desc' : 'asc', limit, offset }),
+            store.runs.count(filter),
+          ]);
+    const items = rows.map(toApifyRunShort);
     return { data: { total, offset, limit, count: items.length, desc, items } };
   }
 
@@ -198,17 +198,23 @@ export const apifyRoutes: FastifyPluginAsyncTypebox<{ services: Services; store:
       async (req, reply) => {
         const p = principal(req);
         const { app: a } = await resolveActor(p, req.params.actorId);
+        // Checked before the input is stored, so a bad parameter leaves nothing behind.
+        const webhooks = parseApifyWebhooks(req.query.webhooks);
         const input = await runInput(p, a.name, req);
         const timeout = req.query.timeout;
         if (timeout !== undefined && !Number.isInteger(timeout)) {
           throw invalidInput('Query parameter "timeout" must be a whole number of seconds.');
         }
-        const created = await services.runs.create(p, {
-          app_id: a.id,
-          ...input,
-          // 0 is Apify's "no timeout": the app's own timeout applies. `memory` is not ours to set.
-          ...(timeout ? { settings: { runtime_config: { timeout_seconds: timeout } } } : {}),
-        });
+        const created = await services.runs.create(
+          p,
+          {
+            app_id: a.id,
+            ...input,
+            // 0 is Apify's "no timeout": the app's own timeout applies. `memory` is not ours to set.
+            ...(timeout ? { settings: { runtime_config: { timeout_seconds: timeout } } } : {}),
+          },
+          { webhooks },
+        );
         const run = await waitForFinish(p, created.id, req.query.waitForFinish, clientGone(req));
         return reply.code(201).header('Location', `/v2/actor-runs/${run.id}`).send(runData(run));
       },
@@ -289,20 +295,62 @@ export const apifyRoutes: FastifyPluginAsyncTypebox<{ services: Services; store:
     '/v2/actor-runs/:runId',
     { schema: { hide, params: RunParams } },
     async (req, reply) => {
-      try {
-        await services.runDeletion.delete(principal(req), req.params.runId, {
-          delete_db_data: true,
-          delete_input: true,
-          delete_output: true,
-          delete_logs: true,
-        });
-      } catch (err) {
-        if (isRunboxError(err) && err.type === 'run-not-finished') {
-          return sendApifyError(reply, 400, 'cannot-remove-running-run', err.message);
-        }
-        throw err;
-      }
+      // An unfinished run's refusal is Apify's 400 `cannot-remove-running-run` (dialects.ts).
+      await services.runDeletion.delete(principal(req), req.params.runId, {
+        delete_db_data: true,
+        delete_input: true,
+        delete_output: true,
+        delete_logs: true,
+      });
       return reply.code(204).send();
+    },
+  );
+
+  app.put(
+    '/v2/actor-runs/:runId',
+    { bodyLimit: 64 * 1024, schema: { hide, params: RunParams } },
+    async (req) => {
+      const p = principal(req);
+      const id = req.params.runId;
+      const b = jsonObject(decodedBody(req));
+      for (const k of Object.keys(b)) {
+        if (!UPDATE_FIELDS.includes(k)) throw invalidInput(`Unknown field "${k}" in body.`);
+      }
+      if (b.runId !== undefined && b.runId !== id) {
+        throw invalidInput('Field "runId" in body must be the run id of the URL.');
+      }
+      // Runbox runs are seen only inside their org: the one access Apify's field can keep.
+      if (b.generalAccess !== undefined && !GENERAL_ACCESS.includes(b.generalAccess as string)) {
+        throw invalidInput(`Field "generalAccess" in body must be ${GENERAL_ACCESS.join(' or ')}.`);
+      }
+      const message = typed(b, 'statusMessage', 'string');
+      const terminal = b.isStatusMessageTerminal;
+      if (terminal !== undefined && typeof terminal !== 'boolean') {
+        throw invalidInput('Field "isStatusMessageTerminal" in body must be a boolean.');
+      }
+      if (message === undefined) {
+        if (terminal !== undefined) {
+          throw invalidInput('Field "isStatusMessageTerminal" in body needs "statusMessage".');
+        }
+        return runData(await services.runs.getRow(p, id));
+      }
+      return runData(
+        await services.runs.setStatusMessage(p, id, { message, terminal: terminal === true }),
+      );
+    },
+  );
+
+  app.post(
+    '/v2/actor-runs/:runId/resurrect',
+    { schema: { hide, params: RunParams, querystring: ResurrectQuery } },
+    async (req) => {
+      const timeout = req.query.timeout;
+      // 0 is Apify's "no timeout": the run keeps its own.
+      return runData(
+        await services.runResurrection.resurrect(principal(req), req.params.runId, {
+          ...(timeout ? { timeoutSeconds: timeout } : {}),
+        }),
+      );
     },
   );
 
@@ -321,48 +369,7 @@ export const apifyRoutes: FastifyPluginAsyncTypebox<{ services: Services; store:
     },
   );
 
-  app.get(
-    '/v2/actor-runs/:runId/dataset/items',
-    { schema: { hide, params: RunParams, querystring: ItemsQuery } },
-    async (req, reply) => {
-      const p = principal(req);
-      const q = req.query;
-      const format = (q.format ?? 'json').toLowerCase();
-      if (!['json', 'jsonl', 'csv'].includes(format)) {
-        throw invalidInput(`Unsupported format "${format}"; use json, jsonl or csv.`);
-      }
-      const desc = flag(q.desc, 'desc') ?? false;
-      const run = await services.runs.getRow(p, req.params.runId);
-      const total = run.file_count;
-      const offset = Math.min(q.offset ?? 0, total);
-      const limit = Math.min(q.limit ?? total, total - offset);
-      // The files shown, by index: [from, to), reversed when desc.
-      const from = desc ? total - offset - limit : offset;
-      const items: Record<string, unknown>[] = [];
-      let at = from;
-      while (at < from + limit) {
-        const page = await services.runResults.results(p, run.id, { file_offset: at });
-        if (page.files.length === 0) break;
-        for (const f of page.files.slice(0, from + limit - at)) items.push(datasetItem(f));
-        at += page.files.length;
-      }
-      if (desc) items.reverse();
-      void reply.headers({
-        'X-Apify-Pagination-Offset': String(offset),
-        'X-Apify-Pagination-Limit': String(q.limit ?? limit),
-        'X-Apify-Pagination-Count': String(items.length),
-        'X-Apify-Pagination-Total': String(total),
-        'X-Apify-Pagination-Desc': String(desc),
-      });
-      if (format === 'jsonl') {
-        return reply
-          .type('application/jsonl; charset=utf-8')
-          .send(items.map((i) => `${JSON.stringify(i)}\n`).join(''));
-      }
-      if (format === 'csv') return reply.type('text/csv; charset=utf-8').send(toCsv(items));
-      return reply.type('application/json; charset=utf-8').send(JSON.stringify(items));
-    },
-  );
+  await app.register(apifyStorageRoutes, { services });
 
   /**
    * The run's input from the body: `{batch_id}` or `{input_dir}` runs over that; any other body
@@ -407,6 +414,18 @@ export const apifyRoutes: FastifyPluginAsyncTypebox<{ services: Services; store:
   }
 };
 
+/** A JSON object body (PUT), as the error names it otherwise. */
+function jsonObject(body: Buffer): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw invalidInput(`Malformed JSON body: ${(err as Error).message}`);
+  }
+  if (!isObject(parsed)) throw invalidInput('The body must be a JSON object.');
+  return parsed;
+}
+
 function typed(o: Record<string, unknown>, key: string, kind: 'string'): string | undefined;
 function typed(o: Record<string, unknown>, key: string, kind: 'integer'): number | undefined;
 function typed(o: Record<string, unknown>, key: string, kind: 'string' | 'integer') {
@@ -427,54 +446,3 @@ function dateParam(v: string | undefined, name: string): number | undefined {
 
 /** `record-not-found`, so apify-client's `lastRun().get()` answers undefined. */
 const noRun = (message: string) => new RunboxError('record-not-found', message);
-
-/** An Apify error type the shared catalogue does not have (rendered here, in this dialect only). */
-function sendApifyError(reply: FastifyReply, status: number, type: string, message: string) {
-  return reply.code(status).type('application/json').send({ error: { type, message } });
-}
-
-interface ResultFileView {
-  original_file_name: string;
-  documents: {
-    class_name: string | null;
-    page_numbers: number[];
-    fields: { field_name: string; value: unknown; error_msg?: string }[];
-  }[];
-}
-
-/** One dataset item per run file: its name, its (first document's) class and fields. */
-function datasetItem(f: ResultFileView): Record<string, unknown> {
-  const [first, ...more] = f.documents;
-  const fields = (d: ResultFileView['documents'][number]) =>
-    Object.fromEntries(d.fields.map((x) => [x.field_name, x.value]));
-  const errors = f.documents.flatMap((d) =>
-    d.fields.filter((x) => x.error_msg !== undefined).map((x) => `${x.field_name}: ${x.error_msg}`),
-  );
-  return {
-    fileName: f.original_file_name,
-    className: first?.class_name ?? null,
-    ...(first ? fields(first) : {}),
-    ...(errors.length > 0 ? { '#errors': errors } : {}),
-    ...(more.length > 0
-      ? {
-          documents: f.documents.map((d) => ({
-            className: d.class_name,
-            pageNumbers: d.page_numbers,
-            fields: fields(d),
-          })),
-        }
-      : {}),
-  };
-}
-
-function toCsv(items: Record<string, unknown>[]): string {
-  const columns = [...new Set(items.flatMap((i) => Object.keys(i)))];
-  const cell = (v: unknown) => {
-    const s = v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return [columns, ...items.map((i) => columns.map((c) => i[c]))]
-    .map((row) => row.map(cell).join(','))
-    .join('\r\n')
-    .concat('\r\n');
-}

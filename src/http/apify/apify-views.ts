@@ -12,7 +12,7 @@ import {
   type RunState,
 } from '../../domain/run-state.js';
 import { runMessage } from '../../services/run-views.js';
-import type { App, AppVersion, Run } from '../../store/schema.js';
+import type { App, AppVersion, Run, RunFile } from '../../store/schema.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -94,12 +94,14 @@ export function toApifyRun(run: Run, now: number) {
   const terminal = isTerminal(run.state);
   return {
     ...toApifyRunShort(run),
-    statusMessage: runMessage(run),
-    isStatusMessageTerminal: terminal,
+    // A message a client set (PUT) is shown until the run is started again.
+    statusMessage: run.status_message ?? runMessage(run),
+    isStatusMessageTerminal:
+      run.status_message !== null ? run.status_message_terminal === 1 : terminal,
     stats: {
       inputBodyLen: null,
       restartCount: run.lost_leases,
-      resurrectCount: 0,
+      resurrectCount: run.resurrect_count,
       durationMillis: ms,
       runTimeSecs: ms / 1000,
       computeUnits: 0,
@@ -149,5 +151,37 @@ export function toApifyActor(app: App, version: AppVersion, timeoutSeconds: numb
     taggedBuilds: {
       latest: { buildId: `${app.id}@${version.version}`, buildNumber: version.version },
     },
+  };
+}
+
+/**
+ * The run's summary as its default key-value store's `OUTPUT` record: status, file counts and
+ * each file's outcome (its fields are the dataset items).
+ */
+export function toApifyOutput(
+  run: Run,
+  files: Pick<RunFile, 'name' | 'state' | 'error'>[],
+  now: number,
+) {
+  const count = (s: RunFile['state']) => files.filter((f) => f.state === s).length;
+  const r = toApifyRun(run, now);
+  return {
+    runId: run.id,
+    actId: run.app_id,
+    status: r.status,
+    statusMessage: r.statusMessage,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    files: {
+      total: run.file_count,
+      done: count('done'),
+      failed: count('failed'),
+      pending: count('pending'),
+    },
+    outcomes: files.map((f) => ({
+      fileName: f.name,
+      outcome: f.state,
+      ...(f.error !== null ? { error: f.error } : {}),
+    })),
   };
 }

@@ -9,7 +9,7 @@ import type { FastifyRequest } from 'fastify';
 import { conflict, invalidInput, isRunboxError, RunboxError } from '../../contract/errors.js';
 import { isTerminal, praisonStatus } from '../../domain/run-state.js';
 import type { Principal } from '../../services/principal.js';
-import { IDEMPOTENCY_WINDOW_MS } from '../../services/run-service.js';
+import { IDEMPOTENCY_WINDOW_MS, type RunWebhook } from '../../services/run-service.js';
 import type { Run } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import type { Services } from '../aihub/services.js';
@@ -53,8 +53,6 @@ const ListQuery = Type.Object({
 
 const Headers = Type.Object({ 'idempotency-key': Type.Optional(Type.String()) });
 
-/** Above this many matching jobs, `total` is not counted exactly (no count query in the store). */
-export const MAX_COUNTED_JOBS = 1000;
 /** A `heartbeat` event after this long with nothing else sent. */
 const HEARTBEAT_MS = 5_000;
 
@@ -115,6 +113,17 @@ export const praisonRoutes: FastifyPluginAsyncTypebox<{
       const inputs = [b.prompt, b.batch_id, b.input_dir].filter((v) => v !== undefined).length;
       if (inputs !== 1) throw invalidInput('Give exactly one of prompt, batch_id and input_dir.');
 
+      // PraisonAI posts the job's status once it ends, however it ends.
+      const webhooks: RunWebhook[] | undefined = b.webhook_url
+        ? [
+            {
+              dialect: 'praison',
+              url: b.webhook_url,
+              events: ['complete', 'failed', 'timed_out', 'cancelled'],
+            },
+          ]
+        : undefined;
+
       let run = key !== undefined ? await byKey(p, key) : undefined;
       if (!run) {
         // The app first, so an unknown app leaves no batch behind.
@@ -138,7 +147,7 @@ export const praisonRoutes: FastifyPluginAsyncTypebox<{
         };
         let created: { id: string };
         try {
-          created = await services.runs.create(p, input, { idempotencyKey: key });
+          created = await services.runs.create(p, input, { idempotencyKey: key, webhooks });
         } catch (err) {
           // Another submit with this key won the race: answer with its job.
           const winner =
@@ -189,15 +198,10 @@ export const praisonRoutes: FastifyPluginAsyncTypebox<{
         order: 'desc' as const,
       };
       const offset = (page - 1) * pageSize;
-      const rows = await store.runs.list({ ...filter, limit: pageSize, offset });
-      let total: number;
-      if (rows.length > 0 && rows.length < pageSize) total = offset + rows.length;
-      else if (rows.length === 0 && offset === 0) total = 0;
-      else {
-        // Bounded: the store has no count query (see MAX_COUNTED_JOBS).
-        const all = await store.runs.list({ ...filter, limit: MAX_COUNTED_JOBS, offset: 0 });
-        total = all.length;
-      }
+      const [rows, total] = await Promise.all([
+        store.runs.list({ ...filter, limit: pageSize, offset }),
+        store.runs.count(filter),
+      ]);
       return { jobs: await Promise.all(rows.map(status)), total, page, page_size: pageSize };
     },
   );
@@ -329,6 +333,11 @@ export const praisonRoutes: FastifyPluginAsyncTypebox<{
           const d = JSON.parse(e.data) as { state?: string };
           if (e.kind === 'file' && (d.state === 'done' || d.state === 'failed')) finished++;
           if (e.kind === 'status') {
+            // Queued again (a lost worker, or resurrected): count what is still finished.
+            if (d.state === 'queued' && finished > 0) {
+              const c = await store.runs.fileCounts(id);
+              finished = c.done + c.failed;
+            }
             const s = praisonStatus(d.state as Run['state']);
             if (s !== shown) {
               shown = s;

@@ -7,11 +7,13 @@ import type { Migration } from '../migration.js';
 import { sql as foundation } from './0001-foundation.js';
 import { sql as appsAndRuns } from './0002-apps-and-runs.js';
 import { sql as deploymentsReview } from './0003-deployments-review-webhooks.js';
+import { sql as runDialectFields } from './0004-run-dialect-fields.js';
 
 const SHARED: readonly Migration[] = [
   { id: 1, name: 'foundation', sql: foundation },
   { id: 2, name: 'apps-and-runs', sql: appsAndRuns },
   { id: 3, name: 'deployments-review-webhooks', sql: deploymentsReview },
+  { id: 4, name: 'run-dialect-fields', sql: runDialectFields },
 ];
 
 export const SQLITE_MIGRATIONS = SHARED;

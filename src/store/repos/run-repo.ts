@@ -100,17 +100,7 @@ export class RunRepo {
    * the (org_id, …, created_at, id) indexes; the sort key is (created_at, id).
    */
   async list(f: RunListFilter): Promise<Run[]> {
-    let q = this.db.selectFrom('runs').selectAll().where('org_id', '=', f.orgId);
-    if (f.appId !== undefined) q = q.where('app_id', '=', f.appId);
-    if (f.deploymentId !== undefined) q = q.where('deployment_id', '=', f.deploymentId);
-    if (f.createdBy !== undefined) q = q.where('created_by', '=', f.createdBy);
-    if (f.runId !== undefined) q = q.where('id', '=', f.runId);
-    if (f.states && f.states.length > 0) q = q.where('state', 'in', f.states);
-    if (f.outputWorkspaces && f.outputWorkspaces.length > 0) {
-      q = q.where('output_workspace', 'in', f.outputWorkspaces);
-    }
-    if (f.from !== undefined) q = q.where('created_at', '>=', f.from);
-    if (f.to !== undefined) q = q.where('created_at', '<=', f.to);
+    let q = this.filtered(f).selectAll();
     if (f.sortByState && f.stateRank) {
       const rank = f.stateRank;
       const whens = Object.entries(rank).map(
@@ -124,6 +114,33 @@ export class RunRepo {
       .limit(f.limit)
       .offset(f.offset)
       .execute();
+  }
+
+  /**
+   * How many runs `list` would page through with the same filters (sort, limit and offset
+   * aside): a COUNT over the same (org_id, …, created_at, id) index the page reads.
+   */
+  async count(f: Omit<RunListFilter, 'order' | 'limit' | 'offset'>): Promise<number> {
+    const row = await this.filtered(f)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** The runs table narrowed by a list filter: the one home of what each filter means. */
+  private filtered(f: Omit<RunListFilter, 'order' | 'limit' | 'offset'>) {
+    let q = this.db.selectFrom('runs').where('org_id', '=', f.orgId);
+    if (f.appId !== undefined) q = q.where('app_id', '=', f.appId);
+    if (f.deploymentId !== undefined) q = q.where('deployment_id', '=', f.deploymentId);
+    if (f.createdBy !== undefined) q = q.where('created_by', '=', f.createdBy);
+    if (f.runId !== undefined) q = q.where('id', '=', f.runId);
+    if (f.states && f.states.length > 0) q = q.where('state', 'in', f.states);
+    if (f.outputWorkspaces && f.outputWorkspaces.length > 0) {
+      q = q.where('output_workspace', 'in', f.outputWorkspaces);
+    }
+    if (f.from !== undefined) q = q.where('created_at', '>=', f.from);
+    if (f.to !== undefined) q = q.where('created_at', '<=', f.to);
+    return q;
   }
 
   async files(runId: string, offset: number, limit: number): Promise<RunFile[]> {
@@ -269,6 +286,58 @@ export class RunRepo {
       .where('state', 'in', from)
       .executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
+  }
+
+  async setStatusMessage(id: string, message: string, terminal: boolean): Promise<void> {
+    await this.db
+      .updateTable('runs')
+      .set({ status_message: message, status_message_terminal: terminal ? 1 : 0 })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /**
+   * Puts a finished run back to `queued` for another execution over the same input (resurrect),
+   * from one of the finished states `from`; false when it was in none of them. Its files become
+   * pending again, with the previous execution's outcomes and reviews cleared.
+   */
+  async resurrect(
+    id: string,
+    from: RunStateColumn[],
+    set: Pick<Run, 'msg' | 'timeout_ms'>,
+  ): Promise<boolean> {
+    const res = await this.db
+      .updateTable('runs')
+      .set((eb) => ({
+        state: 'queued',
+        ...set,
+        started_at: null,
+        finished_at: null,
+        files_failed: 0,
+        lost_leases: 0,
+        review_completed: 0,
+        status_message: null,
+        status_message_terminal: 0,
+        resurrect_count: eb('resurrect_count', '+', 1),
+      }))
+      .where('id', '=', id)
+      .where('state', 'in', from)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) return false;
+    await this.db
+      .updateTable('run_files')
+      .set({
+        state: 'pending',
+        error: null,
+        documents: null,
+        finished_at: null,
+        needs_review: 0,
+        reviewed_by: null,
+        reviewed_at: null,
+      })
+      .where('run_id', '=', id)
+      .execute();
+    return true;
   }
 
   /**
