@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { JOB_KINDS, type JobKind } from '../contract/job-states.js';
+import { backoffMs } from '../domain/backoff.js';
 import type { Clock } from '../domain/sources.js';
 import type { JobRow } from '../store/schema.js';
 import type { Store } from '../store/store.js';
@@ -103,8 +104,9 @@ export class JobRunner {
         failures = 0;
       } catch (err) {
         failures++;
-        log.error({ err }, 'claiming jobs failed; backing off');
-        await wakeup.wait(Math.min(30_000, 250 * 2 ** failures));
+        const delay = backoffMs(failures, { baseMs: 250, capMs: 10_000 });
+        log.error({ err, delayMs: delay }, 'claiming jobs failed; backing off');
+        await wakeup.wait(delay);
         continue;
       }
       // Started before the housekeeping below: a claimed job must run (and be heartbeated)

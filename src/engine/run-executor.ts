@@ -139,6 +139,7 @@ export class RunExecutor {
 
     let outputsToRemove = false;
     const writes: Promise<void>[] = [];
+    let writeFailed: Error | undefined;
     const processFile = async (file: RunFile): Promise<FileResult> => {
       let outcome: FileOutcome;
       if (signal.aborted) {
@@ -199,10 +200,17 @@ export class RunExecutor {
         : [fileEvent];
       // Not awaited here: the last file's outcome and the run's finish go to the writer
       // together, so they share a commit.
+      // A failed write (the database went away) stops the run here; it is handed back below.
       writes.push(
-        writer.file(run.id, token, result, events).then((written) => {
-          if (!written) lost.abort();
-        }),
+        writer.file(run.id, token, result, events).then(
+          (written) => {
+            if (!written) lost.abort();
+          },
+          (err: unknown) => {
+            writeFailed ??= asError(err);
+            lost.abort();
+          },
+        ),
       );
       return result;
     };
@@ -230,19 +238,26 @@ export class RunExecutor {
     const { to, msg } = outcomeOf(counts, cancel.aborted, timedOut, run.timeout_ms);
     const finished = lost.signal.aborted
       ? false
-      : writer.finish({
-          runId: run.id,
-          deploymentId: run.deployment_id,
-          orgId: run.org_id,
-          token,
-          from: ['running', 'cancelling'],
-          to,
-          msg,
-          filesFailed: counts.failed,
-          events: [statusEvent(run.id, clock.now(), to, msg)],
-        });
+      : writer
+          .finish({
+            runId: run.id,
+            deploymentId: run.deployment_id,
+            orgId: run.org_id,
+            token,
+            from: ['running', 'cancelling'],
+            to,
+            msg,
+            filesFailed: counts.failed,
+            events: [statusEvent(run.id, clock.now(), to, msg)],
+          })
+          .catch((err: unknown) => {
+            writeFailed ??= asError(err);
+            return false;
+          });
     await Promise.all(writes);
-    if (!(await finished)) {
+    const wasFinished = await finished;
+    if (writeFailed !== undefined) throw writeFailed;
+    if (!wasFinished) {
       this.deps.log.warn({ runId: run.id }, 'lease lost; another worker owns the run now');
     }
   }
@@ -293,6 +308,8 @@ export class RunExecutor {
     }
   }
 }
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 /**
  * Replaces every secret value in a text with [secret]: the value itself, its JSON-escaped form

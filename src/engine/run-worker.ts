@@ -4,6 +4,8 @@ import type { ClaimedRun } from '../store/repos/run-queue-repo.js';
 import type { RunState } from '../domain/run-state.js';
 import type { Run } from '../store/schema.js';
 import type { Repositories, Store } from '../store/store.js';
+import { backoffMs } from '../domain/backoff.js';
+import { isRunboxError } from '../contract/errors.js';
 import { notificationJob } from './webhooks/run-notifications.js';
 import { statusEvent, type RunExecutor } from './run-executor.js';
 import type { RunSignals } from './run-signals.js';
@@ -39,8 +41,13 @@ export class RunWorker {
   private running = false;
   private loopDone: Promise<void> | undefined;
   private readonly active = new Map<string, Active>();
+  /** Runs no longer worked on whose hand-back failed (the database was away): retried. */
+  private readonly orphans = new Map<string, { claim: ClaimedRun; msg: string }>();
   private timers: NodeJS.Timeout[] = [];
   private claims = 0;
+  private stopNow: () => void = () => undefined;
+  /** Resolves when `stop()` is called (a full worker stops waiting for a free slot). */
+  private stopping = new Promise<void>((r) => (this.stopNow = r));
   /** A transaction added webhook notification jobs: wake the job runners once it commits. */
   private notified = false;
   private readonly o: Required<RunWorkerOptions>;
@@ -92,7 +99,7 @@ export class RunWorker {
     while (this.running) {
       const free = this.o.capacity - this.active.size;
       if (free <= 0) {
-        await Promise.race([...this.active.values()].map((a) => a.done));
+        await Promise.race([...[...this.active.values()].map((a) => a.done), this.stopping]);
         continue;
       }
       let claimed: ClaimedRun[];
@@ -118,8 +125,9 @@ export class RunWorker {
         failures = 0;
       } catch (err) {
         failures++;
-        log.error({ err }, 'claiming runs failed; backing off');
-        await signals.work.wait(Math.min(30_000, 100 * 2 ** failures));
+        const delay = backoffMs(failures, { baseMs: 100, capMs: 10_000 });
+        log.error({ err, delayMs: delay }, 'claiming runs failed; backing off');
+        await signals.work.wait(delay);
         continue;
       }
       this.wakeJobRunners();
@@ -145,12 +153,16 @@ export class RunWorker {
         // The engine itself failed (e.g. the database): give the run back rather than keep
         // heartbeating a lease nobody works on. It counts as a lost lease, so it cannot loop.
         this.deps.log.error({ err, runId: run.id }, 'run execution failed; handing the run back');
-        await this.handBack(
-          [claim],
-          'The worker hit an internal error; the run was put back in the queue.',
-        ).catch((e: unknown) =>
-          this.deps.log.error({ err: e, runId: run.id }, 'handing a run back failed'),
-        );
+        const msg =
+          isRunboxError(err) && err.type === 'unavailable'
+            ? 'The worker lost its connection to the database; the run was put back in the queue.'
+            : 'The worker hit an internal error; the run was put back in the queue.';
+        await this.handBack([claim], msg).catch((e: unknown) => {
+          // Tried again on every heartbeat until the database answers (its lease would
+          // otherwise be kept alive by this worker's heartbeats with nobody working on it).
+          this.orphans.set(run.id, { claim, msg });
+          this.deps.log.error({ err: e, runId: run.id }, 'handing a run back failed');
+        });
       })
       .finally(() => {
         unlisten();
@@ -160,12 +172,20 @@ export class RunWorker {
   }
 
   private async heartbeat(): Promise<void> {
+    await this.handBackOrphans();
     if (this.active.size === 0) return;
     const { store, clock } = this.deps;
     await store.runQueue.heartbeat(this.o.worker, clock.now() + this.o.leaseMs);
     // Cancellations requested through another process reach this one here.
     for (const id of await store.runQueue.cancelling([...this.active.keys()])) {
       this.active.get(id)?.controller.abort();
+    }
+  }
+
+  private async handBackOrphans(): Promise<void> {
+    for (const [id, { claim, msg }] of this.orphans) {
+      await this.handBack([claim], msg);
+      this.orphans.delete(id);
     }
   }
 
@@ -217,6 +237,7 @@ export class RunWorker {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.stopNow();
     this.deps.signals.work.signal();
     await this.loopDone;
     const all = Promise.all([...this.active.values()].map((a) => a.done));
@@ -237,6 +258,9 @@ export class RunWorker {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.deps.writer.drain();
+    await this.handBackOrphans().catch((err: unknown) =>
+      this.deps.log.error({ err }, 'handing runs back failed; their leases will expire'),
+    );
   }
 
   /** Adds the webhook notification of a transition to its transaction, if anyone listens. */

@@ -1,13 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../store/store.js';
 
-export function registerHealthRoutes(app: FastifyInstance, store: Store): void {
+/**
+ * `/healthz`: the process is alive. `/readyz`: it should get traffic: started, the store
+ * answers, and its migrations are current; otherwise 503 with the reason (load balancers take
+ * the node out; the process itself keeps retrying its store).
+ */
+export function registerHealthRoutes(
+  app: FastifyInstance,
+  store: Store,
+  notReady: () => string | undefined = () => undefined,
+): void {
   app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({
     status: 'ok',
   }));
 
-  /** Ready when the store answers and its migrations are current. */
   app.get('/readyz', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+    const starting = notReady();
+    if (starting) return reply.status(503).send({ status: 'not-ready', reason: starting });
     try {
       await store.ping();
       const m = await store.migrationStatus();
