@@ -8,10 +8,13 @@
  * as `RUNBOX_STORAGE_URL`; otherwise they share one data directory, whose local store is then
  * the shared directory every node reads and writes.
  */
+import { join } from 'node:path';
+import pg from 'pg';
 import { expect } from 'vitest';
 import { freshTarget, POSTGRES_URL } from '../helpers/backends.js';
 import {
   cliProcesses,
+  filesUnder,
   freePort,
   printedToken,
   storeEnv,
@@ -48,6 +51,29 @@ export class Deployment {
     readonly dataDir: string,
     readonly schema: string,
   ) {}
+
+  /** Rows of a query on the deployment's schema, read directly from the database. */
+  async sql<T>(text: string, params: unknown[] = []): Promise<T[]> {
+    const client = new pg.Client({
+      connectionString: this.env.RUNBOX_DATABASE_URL,
+      options: `-c search_path=${this.schema}`,
+    });
+    await client.connect();
+    try {
+      return (await client.query(text, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  }
+
+  /**
+   * The stored objects under a blob key prefix, on the shared local store; undefined on other
+   * storage (RUNBOX_STORAGE_URL), where a test reads them through that storage instead.
+   */
+  storedObjects(prefix: string): string[] | undefined {
+    if (this.env.RUNBOX_STORAGE_URL) return undefined;
+    return filesUnder(join(this.dataDir, 'blobs', 'objects', prefix));
+  }
 
   migrate(): Promise<CliResult> {
     return this.cli.run(['migrate'], this.env);
