@@ -33,13 +33,23 @@ async function freePort(): Promise<number> {
   });
 }
 
+export interface ServerOptions {
+  /** A data directory shared with other processes (kept on stop; its owner removes it). */
+  dataDir?: string;
+  schema?: string;
+  /** More `runbox serve` arguments (e.g. --no-workers). */
+  args?: string[];
+}
+
 export async function startServer(
   backend: 'sqlite' | 'postgres',
   pgUrl?: string,
+  o: ServerOptions = {},
 ): Promise<BenchServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), `runbox-bench-${backend}-`));
+  const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), `runbox-bench-${backend}-`));
   const port = await freePort();
-  const schema = backend === 'postgres' ? `bench_${Date.now().toString(36)}` : undefined;
+  const schema =
+    backend === 'postgres' ? (o.schema ?? `bench_${Date.now().toString(36)}`) : undefined;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     RUNBOX_DATA_DIR: dataDir,
@@ -52,7 +62,7 @@ export async function startServer(
   const nodeArgs = (process.env.RUNBOX_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child: ChildProcess = spawn(
     process.execPath,
-    [...nodeArgs, join(ROOT, 'bin/runbox.js'), 'serve'],
+    [...nodeArgs, join(ROOT, 'bin/runbox.js'), 'serve', ...(o.args ?? [])],
     {
       env,
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -85,7 +95,7 @@ export async function startServer(
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!o.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -297,7 +297,7 @@ export interface Runbox extends Core {
    * Reaches the store (retrying while it is down, when `retry`), joins the other processes'
    * signals and starts the workers; `/readyz` answers 503 until this is done.
    */
-  start(opts?: { retry?: boolean }): Promise<void>;
+  start(opts?: { retry?: boolean; beforeReady?: () => Promise<void> }): Promise<void>;
 }
 
 /**
@@ -336,6 +336,7 @@ export async function createRunbox(
       await startProcessServices(core);
       jobRunner?.start();
       runWorker?.worker.start();
+      await o.beforeReady?.();
       started = true;
     },
     async close() {

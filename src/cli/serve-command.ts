@@ -103,16 +103,26 @@ export function registerServe(program: Command): void {
       // Listening first: while the store cannot be reached, /readyz says so (503).
       await runbox.app.listen({ port: config.port, host: config.host });
       onShutdown(() => runbox.close());
-      if (!(await startedUnlessStopped(runbox.stopping, () => runbox.start({ retry: true }))))
-        return;
-      const boot = await bootstrapIfEmpty(runbox.store, runbox.admin);
-      const examples = boot ? await publishBootstrapExamples(runbox, boot) : [];
+      let boot: Awaited<ReturnType<typeof bootstrapIfEmpty>>;
+      let examples: string[] = [];
+      // Ready (/readyz 200) once the first start's admin and example apps exist.
+      const ready = () =>
+        runbox.start({
+          retry: true,
+          beforeReady: async () => {
+            boot = await bootstrapIfEmpty(runbox.store, runbox.admin);
+            if (!boot) return;
+            examples = await publishBootstrapExamples(runbox, boot);
+            const file = join(config.dataDir, TOKEN_FILE);
+            writeFileSync(file, `${boot.token}\n`, { mode: 0o600 });
+            chmodSync(file, 0o600);
+          },
+        });
+      if (!(await startedUnlessStopped(runbox.stopping, ready))) return;
       if (boot) {
         const address = runbox.app.server.address();
         const port = typeof address === 'object' && address ? address.port : config.port;
         const file = join(config.dataDir, TOKEN_FILE);
-        writeFileSync(file, `${boot.token}\n`, { mode: 0o600 });
-        chmodSync(file, 0o600);
         process.stdout.write(
           [
             '',

@@ -248,6 +248,7 @@ export class RunExecutor {
             to,
             msg,
             filesFailed: counts.failed,
+            afterFiles: true,
             events: [statusEvent(run.id, clock.now(), to, msg)],
           })
           .catch((err: unknown) => {

@@ -33,6 +33,11 @@ export interface DeploymentOptions {
   storageUrl?: string;
   /** Given to every process (e.g. a short lease). */
   env?: Record<string, string>;
+  /**
+   * Makes the blob storage stop answering for `ms` (e.g. SIGSTOP of an S3-compatible server
+   * the test started). None for the local store, which is the machine's own disk.
+   */
+  stallStorage?: (ms: number) => Promise<void>;
 }
 
 export interface ApiNode extends CliServer {
@@ -50,6 +55,8 @@ export class Deployment {
     readonly env: Record<string, string>,
     readonly dataDir: string,
     readonly schema: string,
+    /** See `DeploymentOptions.stallStorage`; undefined when the storage cannot be stalled. */
+    readonly stallStorage: ((ms: number) => Promise<void>) | undefined,
   ) {}
 
   /** Rows of a query on the deployment's schema, read directly from the database. */
@@ -136,7 +143,7 @@ export function scaleOutProcesses() {
         ...o.env,
       },
     );
-    return new Deployment(cli, env, target.dataDir, target.databaseSchema!);
+    return new Deployment(cli, env, target.dataDir, target.databaseSchema!, o.stallStorage);
   }
   return { deployment, cli };
 }
