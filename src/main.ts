@@ -166,6 +166,11 @@ export async function waitForStore(core: Core, opts: { retry: boolean }): Promis
     retry: opts.retry,
     retryCapMs: core.config.storeRetryCapMs,
     signal: core.stopping,
+    onNewerSchema: (applied, known) =>
+      core.logger.warn(
+        { applied, known },
+        'the database has migrations of a newer Runbox; upgrade this node soon',
+      ),
     onRetry: (err, delayMs, attempt) =>
       core.logger.warn(
         { err: { message: (err as Error).message }, delayMs, attempt },

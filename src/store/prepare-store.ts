@@ -12,18 +12,16 @@ export interface PrepareOptions {
   /** Stops waiting (the process is shutting down). */
   signal?: AbortSignal;
   onRetry?: (err: unknown, delayMs: number, attempt: number) => void;
+  /** The schema has migrations of a newer release (a rolling upgrade is under way). */
+  onNewerSchema?: (applied: number, known: number) => void;
 }
 
-/** Why this build must not run against a schema with `applied` of its `known` migrations. */
-function mismatch(applied: number, known: number): string {
-  return applied < known
-    ? `The database schema is older than this Runbox (${known - applied} of ${known} migrations not applied). Run \`runbox migrate\` with this version first, or start without --no-migrate.`
-    : `The database has migrations this Runbox does not know (${applied} applied, ${known} known): upgrade Runbox before using this database.`;
-}
+const older = (applied: number, known: number) =>
+  `The database schema is older than this Runbox (${known - applied} of ${known} migrations not applied). Run \`runbox migrate\` with this version first, or start without --no-migrate.`;
 
 /**
  * Waits until the store answers and its schema fits this build: migrated here, or (with
- * `migrate` off) already migrated by `runbox migrate`. A store that cannot be reached is tried
+ * `migrate` off) already migrated by `runbox migrate`, by this release or a newer one. A store that cannot be reached is tried
  * again; a schema that does not fit is a `SchemaMismatchError` at once.
  */
 export async function prepareStore(store: Store, o: PrepareOptions): Promise<void> {
@@ -32,8 +30,11 @@ export async function prepareStore(store: Store, o: PrepareOptions): Promise<voi
       if (o.migrate) {
         await store.migrate();
       } else {
+        // Not migrating, a newer schema is fine: a release's migrations never take away what
+        // the release before it uses, so old nodes keep working during a rolling upgrade.
         const m = await store.migrationStatus();
-        if (!m.current) throw new SchemaMismatchError(mismatch(m.applied, m.known));
+        if (m.applied < m.known) throw new SchemaMismatchError(older(m.applied, m.known));
+        if (m.applied > m.known) o.onNewerSchema?.(m.applied, m.known);
       }
       await store.ping();
       return;

@@ -72,6 +72,21 @@ describePostgres('scale-out topology', () => {
       const starts = executions(log).filter((e) => e.event === 'start');
       expect(starts.map((e) => e.runId).sort()).toEqual([...ids].sort());
       expect(new Set(starts.map((e) => e.worker))).toEqual(new Set([worker.pid]));
+
+      // A newer release migrated the database (a rolling upgrade): this release's nodes keep
+      // serving and still start when they do not migrate (with a warning); a node that would
+      // migrate refuses, and changes nothing.
+      await d.sql(
+        `INSERT INTO runbox_migrations (id, name, checksum, applied_at) VALUES (999, 'next', 'x', 0)`,
+      );
+      expect(await readyz(a.url, 200)).toMatchObject({ schema: 'newer than this node' });
+      const late = await d.startWorker();
+      expect(late.stdout).toMatch(/migrations of a newer Runbox; upgrade this node soon/);
+      const migrating = await d.startApiUnready(['--no-workers']);
+      expect(await migrating.child.exited).toEqual({ code: 1, signal: null });
+      expect(migrating.child.stderr).toMatch(/migration 999 \(next\).*upgrade Runbox/);
+      const rows = await d.sql<{ id: number }>('SELECT id FROM runbox_migrations ORDER BY id');
+      expect(rows.map((r) => r.id).join(', ')).toBe(`${MIGRATION_IDS}, 999`);
     },
   );
 
