@@ -248,10 +248,16 @@ export class RunWorker {
     ]);
     clearTimeout(timer);
     if (timedOut) {
+      // Without the database the leases simply run out, and the sweepers re-queue the runs.
       await this.handBack(
         [...this.active.values()].map((a) => a.claim),
         'The worker shut down; the run was put back in the queue.',
         false,
+      ).catch((err: unknown) =>
+        this.deps.log.error(
+          { err },
+          'handing runs back at shutdown failed; their leases will expire',
+        ),
       );
       for (const a of this.active.values()) a.controller.abort();
     }
