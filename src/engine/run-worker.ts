@@ -11,6 +11,8 @@ import { statusEvent, type RunExecutor } from './run-executor.js';
 import type { RunSignals } from './run-signals.js';
 import type { RunWriter } from './run-writer.js';
 
+const SHUT_DOWN = 'The worker shut down; the run was put back in the queue.';
+
 export interface RunWorkerOptions {
   /** Unique per process: leases name it. */
   worker: string;
@@ -42,7 +44,12 @@ export class RunWorker {
   private loopDone: Promise<void> | undefined;
   private readonly active = new Map<string, Active>();
   /** Runs no longer worked on whose hand-back failed (the database was away): retried. */
-  private readonly orphans = new Map<string, { claim: ClaimedRun; msg: string }>();
+  private readonly orphans = new Map<
+    string,
+    { claim: ClaimedRun; msg: string; countsAsLoss: boolean }
+  >();
+  /** Aborted when the worker begins to stop: no further file of a claimed run starts. */
+  private readonly draining = new AbortController();
   private timers: NodeJS.Timeout[] = [];
   private claims = 0;
   private stopNow: () => void = () => undefined;
@@ -148,7 +155,11 @@ export class RunWorker {
     const controller = new AbortController();
     const unlisten = this.deps.signals.onCancel(run.id, () => controller.abort());
     const done = this.deps.executor
-      .execute(claim, controller.signal)
+      .execute(claim, controller.signal, this.draining.signal)
+      .then(async (result) => {
+        // Shutting down: its running files were recorded; the rest are for another worker.
+        if (result === 'unstarted') await this.giveBack(claim, SHUT_DOWN, false);
+      })
       .catch(async (err: unknown) => {
         // The engine itself failed (e.g. the database): give the run back rather than keep
         // heartbeating a lease nobody works on. It counts as a lost lease, so it cannot loop.
@@ -157,18 +168,25 @@ export class RunWorker {
           isRunboxError(err) && err.type === 'unavailable'
             ? 'The worker lost its connection to the database; the run was put back in the queue.'
             : 'The worker hit an internal error; the run was put back in the queue.';
-        await this.handBack([claim], msg).catch((e: unknown) => {
-          // Tried again on every heartbeat until the database answers (its lease would
-          // otherwise be kept alive by this worker's heartbeats with nobody working on it).
-          this.orphans.set(run.id, { claim, msg });
-          this.deps.log.error({ err: e, runId: run.id }, 'handing a run back failed');
-        });
+        await this.giveBack(claim, msg, true);
       })
       .finally(() => {
         unlisten();
         this.active.delete(run.id);
       });
     this.active.set(run.id, { claim, controller, done });
+  }
+
+  /**
+   * Hands one run back; if that fails (the database is away) it is tried again on every
+   * heartbeat until the database answers: its lease would otherwise be kept alive by this
+   * worker's heartbeats with nobody working on it.
+   */
+  private async giveBack(claim: ClaimedRun, msg: string, countsAsLoss: boolean): Promise<void> {
+    await this.handBack([claim], msg, countsAsLoss).catch((err: unknown) => {
+      this.orphans.set(claim.run.id, { claim, msg, countsAsLoss });
+      this.deps.log.error({ err, runId: claim.run.id }, 'handing a run back failed');
+    });
   }
 
   private async heartbeat(): Promise<void> {
@@ -183,8 +201,8 @@ export class RunWorker {
   }
 
   private async handBackOrphans(): Promise<void> {
-    for (const [id, { claim, msg }] of this.orphans) {
-      await this.handBack([claim], msg);
+    for (const [id, { claim, msg, countsAsLoss }] of this.orphans) {
+      await this.handBack([claim], msg, countsAsLoss);
       this.orphans.delete(id);
     }
   }
@@ -231,13 +249,15 @@ export class RunWorker {
   }
 
   /**
-   * Stops claiming and waits for running runs; those still running after `shutdownMs` are
-   * handed back to the queue for another worker.
+   * Stops claiming and starting files: the files already running get `shutdownMs` to finish
+   * (and are recorded); each run is handed back to the queue for another worker as soon as its
+   * running files are done, and those still running at the deadline are handed back then.
    */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.stopNow();
+    this.draining.abort();
     this.deps.signals.work.signal();
     await this.loopDone;
     const all = Promise.all([...this.active.values()].map((a) => a.done));
@@ -251,7 +271,7 @@ export class RunWorker {
       // Without the database the leases simply run out, and the sweepers re-queue the runs.
       await this.handBack(
         [...this.active.values()].map((a) => a.claim),
-        'The worker shut down; the run was put back in the queue.',
+        SHUT_DOWN,
         false,
       ).catch((err: unknown) =>
         this.deps.log.error(

@@ -16,7 +16,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const MIGRATION_IDS = SQLITE_MIGRATIONS.map((m) => m.id).join(', ');
-const FILES = ['a.txt', 'b.txt', 'c.txt', 'd.txt'];
 const execLog = () => join(mkdtempSync(join(tmpdir(), 'runbox-exec-')), 'executions.log');
 
 describePostgres('scale-out topology', () => {
@@ -91,7 +90,7 @@ describePostgres('scale-out topology', () => {
   );
 
   it(
-    'SIGTERM: a worker hands its run back at once and another finishes it; an API node closes its streams; both exit 0',
+    'SIGTERM: a worker finishes its running file, hands the run back at once and another finishes it; an API node closes its streams; both exit 0',
     { timeout: 90_000 },
     async () => {
       // A lease far longer than the test's waits: only a hand-back lets the run finish in time.
@@ -101,9 +100,11 @@ describePostgres('scale-out topology', () => {
       const b = await d.startApi();
       const log = execLog();
       await a.client.publish(await probePackage(1));
-      const batch = await a.client.batch(FILES);
-      const victim = await d.startWorker({ RUNBOX_SHUTDOWN_GRACE_MS: '300' });
-      const id = await startRun(a.client, 'probe', batch, { exec_log: log, delay_ms: 1500 });
+      const files = ['1.txt', '2.txt', '3.txt', '4.txt', '5.txt', '6.txt'];
+      const batch = await a.client.batch(files);
+      // A grace longer than a file takes: the running file finishes, the others do not start.
+      const victim = await d.startWorker({ RUNBOX_SHUTDOWN_GRACE_MS: '30000' });
+      const id = await startRun(a.client, 'probe', batch, { exec_log: log, delay_ms: 2000 });
       await until('a file to start on the first worker', () =>
         executions(log).find((e) => e.worker === victim.pid),
       );
@@ -122,17 +123,29 @@ describePostgres('scale-out topology', () => {
       const text = await a.client.log(id);
       expect(run.status, `${text}\n${d.describe()}`).toBe('COMPLETE');
       expect(text).toContain('The worker shut down; the run was put back in the queue.');
-      // Each file has one outcome; the heir did the files the victim had not finished.
-      for (const name of FILES) {
+      // Each file has one outcome. Every file the victim started, it finished (none was
+      // aborted) and its outcome is the stored one; the heir did all the others.
+      for (const name of files) {
         expect(text.split('\n').filter((l) => l.includes(`[file] ${name}: done`))).toHaveLength(1);
       }
+      const onVictim = executions(log).filter((e) => e.worker === victim.pid);
+      const started = onVictim.filter((e) => e.event === 'start').map((e) => e.file);
+      expect(onVictim.filter((e) => e.event === 'end').map((e) => e.file)).toEqual(started);
+      expect(text).not.toContain('abort seen');
       const results = await a.client.results(id);
-      expect(results.map((f) => f.original_file_name).sort()).toEqual(FILES);
-      const workers = results.map(
-        (f) => f.documents[0]!.fields.find((x) => x.field_name === 'worker')!.value,
-      );
-      expect(workers).toContain(String(heir.pid));
+      expect(results.map((f) => f.original_file_name).sort()).toEqual(files);
       expect(results.every((f) => f.documents.length === 1)).toBe(true);
+      const by = (pid: number) =>
+        results
+          .filter(
+            (f) =>
+              f.documents[0]!.fields.find((x) => x.field_name === 'worker')!.value === String(pid),
+          )
+          .map((f) => f.original_file_name)
+          .sort();
+      expect(by(victim.pid)).toEqual([...started].sort());
+      expect(by(heir.pid)).toEqual(files.filter((f) => !started.includes(f)));
+      expect(by(heir.pid).length).toBeGreaterThan(0);
     },
   );
 
