@@ -58,6 +58,11 @@ if (args.includes('--scale-out')) {
       'dispatch latency, idle, 300 serial runs: p50 / p99 (ms)',
       `${fmt(f.dispatchP50, 2)} / ${fmt(f.dispatchP99, 2)}`,
     );
+    report(
+      f.shape,
+      'status change → SSE client of the last node: p50 / p99 (ms)',
+      `${fmt(f.eventP50, 1)} / ${fmt(f.eventP99, 1)}`,
+    );
   }
 }
 

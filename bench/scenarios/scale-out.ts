@@ -4,7 +4,8 @@
  * schema and data directory, in two shapes (1 API + 1 worker, 2 + 2). The throughput and
  * dispatch figures are the single-server scenarios' own, run against every API node at once:
  * throughput is the sum of the nodes' completed runs per second; dispatch latency is measured
- * through the first node (create acknowledged → app code started on some worker).
+ * through the first node (create acknowledged → app code started on some worker); the event
+ * figure is a cancel made through the first node reaching an SSE client of the last one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { setUp, startServer, type BenchServer } from '../server-process.js';
 import { median, sleep } from '../stats.js';
 import { dispatchLatency } from './dispatch.js';
+import { eventFanout } from './event-fanout.js';
 import { cpuSeconds } from './process-stats.js';
 import { throughput } from './throughput.js';
 
@@ -71,6 +73,9 @@ export interface ScaleOutFigures {
   dispatchP99: number;
   /** CPU of every process (API nodes and workers) per completed run, ms. */
   cpuMsPerRun: number;
+  /** A status change made through the first API node reaching an SSE client of the last. */
+  eventP50: number;
+  eventP99: number;
 }
 
 /** One shape, `rounds` times; medians. */
@@ -78,17 +83,20 @@ async function measure(
   pgUrl: string,
   apiCount: number,
   workerCount: number,
-  o: { rounds: number; seconds: number; dispatchRuns: number },
+  o: { rounds: number; seconds: number; dispatchRuns: number; eventRuns: number },
 ): Promise<ScaleOutFigures> {
   const tp: number[] = [],
     d50: number[] = [],
     d99: number[] = [],
-    cpu: number[] = [];
+    cpu: number[] = [],
+    e50: number[] = [],
+    e99: number[] = [];
   const shape = `${apiCount} API + ${workerCount} worker${workerCount === 1 ? '' : 's'}`;
   for (let round = 1; round <= o.rounds; round++) {
     const c = await startCluster(pgUrl, apiCount, workerCount);
     try {
       const batchId = await setUp(c.apis[0]!, { 'one.txt': 'x' });
+      const waitBatch = await setUp(c.apis[0]!, { 'wait.txt': 'x' });
       await sleep(1_000); // every worker has started and is idle
       const pids = [...c.apis.map((a) => a.pid), ...c.workers.map((w) => w.pid!)];
       const cpuBefore = pids.reduce((n, p) => n + cpuSeconds(p), 0);
@@ -104,8 +112,11 @@ async function measure(
       const d = await dispatchLatency(c.apis[0]!, batchId, o.dispatchRuns);
       d50.push(d.p50);
       d99.push(d.p99);
+      const e = await eventFanout(c.apis[0]!, c.apis.at(-1)!, waitBatch, o.eventRuns);
+      e50.push(e.p50);
+      e99.push(e.p99);
       console.log(
-        `  ${shape} round ${round}: ${tp.at(-1)!.toFixed(0)} runs/s, dispatch p50 ${d.p50.toFixed(2)} ms`,
+        `  ${shape} round ${round}: ${tp.at(-1)!.toFixed(0)} runs/s, dispatch p50 ${d.p50.toFixed(2)} ms, event p50 ${e.p50.toFixed(1)} ms`,
       );
     } finally {
       await c.stop();
@@ -117,6 +128,8 @@ async function measure(
     dispatchP50: median(d50),
     dispatchP99: median(d99),
     cpuMsPerRun: median(cpu),
+    eventP50: median(e50),
+    eventP99: median(e99),
   };
 }
 
@@ -124,6 +137,6 @@ export async function scaleOut(
   pgUrl: string,
   o: { rounds: number; seconds: number; dispatchRuns?: number },
 ): Promise<ScaleOutFigures[]> {
-  const opts = { ...o, dispatchRuns: o.dispatchRuns ?? 300 };
+  const opts = { ...o, dispatchRuns: o.dispatchRuns ?? 300, eventRuns: 50 };
   return [await measure(pgUrl, 1, 1, opts), await measure(pgUrl, 2, 2, opts)];
 }
