@@ -348,7 +348,7 @@ export async function createRunbox(
       // Streams end and no new request is accepted; running work finishes or is handed back.
       await app.close();
       await runWorker?.close();
-      await jobRunner?.stop();
+      await jobRunner?.stop(config.shutdownGraceMs);
       await core.close();
     },
   };

@@ -152,7 +152,7 @@ export function registerServe(program: Command): void {
       const runs = createRunWorker(core);
       onShutdown(async () => {
         await runs.close();
-        await runner.stop();
+        await runner.stop(config.shutdownGraceMs);
         await core.close();
       });
       const started = await startedUnlessStopped(core.stopping, async () => {

@@ -73,13 +73,22 @@ export class JobRunner {
     this.loopDone = this.loop();
   }
 
-  /** Stops claiming, lets running jobs finish, and returns when they have. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming, lets running jobs finish, and returns when they have, or after `graceMs`:
+   * then the jobs still running keep their leases until those expire, and run again elsewhere
+   * (handlers are idempotent).
+   */
+  async stop(graceMs = Infinity): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.deps.wakeup.signal();
     await this.loopDone;
-    await Promise.allSettled(this.inFlight.values());
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(this.inFlight.values()),
+      ...(Number.isFinite(graceMs) ? [new Promise((r) => (timer = setTimeout(r, graceMs)))] : []),
+    ]);
+    clearTimeout(timer);
     clearInterval(this.heartbeat);
   }
 
