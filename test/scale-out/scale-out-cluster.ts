@@ -6,7 +6,8 @@
  *
  * Blob storage: with `RUNBOX_TEST_STORAGE_URL` set (or `storageUrl` given) every process gets it
  * as `RUNBOX_STORAGE_URL`; otherwise they share one data directory, whose local store is then
- * the shared directory every node reads and writes.
+ * the shared directory every node reads and writes. With `RUNBOX_TEST_STORAGE_PID` (the process
+ * of an S3-compatible server) the storage can be stalled: that process is SIGSTOPped a while.
  */
 import { join } from 'node:path';
 import pg from 'pg';
@@ -129,6 +130,20 @@ export class Deployment {
   }
 }
 
+/** Stalls the storage server process `pid` for `ms` (SIGSTOP, then SIGCONT). */
+function stallByPid(pid: string | undefined): ((ms: number) => Promise<void>) | undefined {
+  if (!pid) return undefined;
+  return async (ms) => {
+    process.kill(Number(pid), 'SIGSTOP');
+    try {
+      // The fault lasts this long; nothing is waited for.
+      await new Promise((r) => setTimeout(r, ms));
+    } finally {
+      process.kill(Number(pid), 'SIGCONT');
+    }
+  };
+}
+
 /** Call in `describe`: returns a factory of deployments for the current test. */
 export function scaleOutProcesses() {
   const cli = cliProcesses();
@@ -143,7 +158,13 @@ export function scaleOutProcesses() {
         ...o.env,
       },
     );
-    return new Deployment(cli, env, target.dataDir, target.databaseSchema!, o.stallStorage);
+    return new Deployment(
+      cli,
+      env,
+      target.dataDir,
+      target.databaseSchema!,
+      o.stallStorage ?? (storageUrl ? stallByPid(process.env.RUNBOX_TEST_STORAGE_PID) : undefined),
+    );
   }
   return { deployment, cli };
 }
