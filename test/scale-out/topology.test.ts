@@ -38,6 +38,14 @@ describePostgres('scale-out topology', () => {
       const w0 = await d.startWorker({}, { wait: false });
       expect(await w0.exited, w0.describe()).toEqual({ code: 1, signal: null });
       expect(w0.stderr).toMatch(/schema is older than this Runbox/);
+      // A bad setting is refused before the store is touched.
+      const bad = await d.startWorker({ RUNBOX_SHUTDOWN_GRACE_MS: 'soon' }, { wait: false });
+      expect(await bad.exited).toEqual({ code: 1, signal: null });
+      expect(bad.stderr).toContain('RUNBOX_SHUTDOWN_GRACE_MS must be a non-negative number');
+      expect(
+        await d.sql(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [d.schema]),
+        'nothing was created',
+      ).toEqual([]);
 
       const first = await d.migrate();
       expect(first.code, first.stderr).toBe(0);
