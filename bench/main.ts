@@ -4,7 +4,8 @@
  *
  *   npm run bench                      # both backends (Postgres at RUNBOX_BENCH_DATABASE_URL or the local default)
  *   npm run bench -- --backend sqlite --rounds 3
- *   npm run bench -- --only throughput --seconds 5   # one scenario (throughput, dispatch, status, cancel, list, ceiling)
+ *   npm run bench -- --only throughput --seconds 5   # one scenario (throughput, dispatch, status, cancel, list, ceiling, storage)
+ *   npm run bench -- --scale-out       # API-only nodes and workers on one Postgres: 1 + 1, 2 + 2
  */
 import { cpus, freemem, totalmem, type as osType, release } from 'node:os';
 import { cancelLatency } from './scenarios/cancel.js';
@@ -14,6 +15,7 @@ import { idleCpu, idleQueries, rssMb } from './scenarios/process-stats.js';
 import { seedRuns } from './scenarios/seed-runs.js';
 import { load } from './scenarios/status-rps.js';
 import { throughput } from './scenarios/throughput.js';
+import { scaleOut } from './scenarios/scale-out.js';
 import { createRun, setUp, startServer } from './server-process.js';
 import { median, sleep } from './stats.js';
 
@@ -64,8 +66,25 @@ if (runs('ceiling')) {
   report('machine', 'bare Fastify, no store: GET with 64 connections (req/s)', fmt(median(get)));
 }
 
+if (args.includes('--scale-out')) {
+  for (const f of await scaleOut(PG_URL, { rounds: ROUNDS, seconds: SECONDS })) {
+    report(f.shape, 'throughput, 32 clients, one-file runs (complete runs/s)', fmt(f.throughput));
+    report(f.shape, '  CPU per run, all processes (ms, warm-ups included)', fmt(f.cpuMsPerRun, 2));
+    report(
+      f.shape,
+      'dispatch latency, idle, 300 serial runs: p50 / p99 (ms)',
+      `${fmt(f.dispatchP50, 2)} / ${fmt(f.dispatchP99, 2)}`,
+    );
+    report(
+      f.shape,
+      'status change → SSE client of the last node: p50 / p99 (ms)',
+      `${fmt(f.eventP50, 1)} / ${fmt(f.eventP99, 1)}`,
+    );
+  }
+}
+
 const perBackend = ['idle', 'throughput', 'dispatch', 'status', 'cancel', 'list'].some(runs);
-for (const backend of perBackend ? backends : []) {
+for (const backend of perBackend && !args.includes('--scale-out') ? backends : []) {
   const tp: number[] = [],
     cr: number[] = [],
     d50: number[] = [],

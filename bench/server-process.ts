@@ -33,14 +33,25 @@ async function freePort(): Promise<number> {
   });
 }
 
+export interface ServerOptions {
+  /** A data directory shared with other processes (kept on stop; its owner removes it). */
+  dataDir?: string;
+  schema?: string;
+  /** More `runbox serve` arguments (e.g. --no-workers). */
+  args?: string[];
+  /** More environment for the server (e.g. a storage URL). */
+  extraEnv?: Record<string, string>;
+}
+
 export async function startServer(
   backend: 'sqlite' | 'postgres',
   pgUrl?: string,
-  extraEnv: Record<string, string> = {},
+  o: ServerOptions = {},
 ): Promise<BenchServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), `runbox-bench-${backend}-`));
+  const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), `runbox-bench-${backend}-`));
   const port = await freePort();
-  const schema = backend === 'postgres' ? `bench_${Date.now().toString(36)}` : undefined;
+  const schema =
+    backend === 'postgres' ? (o.schema ?? `bench_${Date.now().toString(36)}`) : undefined;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     RUNBOX_DATA_DIR: dataDir,
@@ -48,13 +59,13 @@ export async function startServer(
     RUNBOX_RATE_LIMIT: 'off',
     RUNBOX_LOG_LEVEL: 'warn',
     ...(schema ? { RUNBOX_DATABASE_URL: pgUrl, RUNBOX_DATABASE_SCHEMA: schema } : {}),
-    ...extraEnv,
+    ...o.extraEnv,
   };
   // RUNBOX_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
   const nodeArgs = (process.env.RUNBOX_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child: ChildProcess = spawn(
     process.execPath,
-    [...nodeArgs, join(ROOT, 'bin/runbox.js'), 'serve'],
+    [...nodeArgs, join(ROOT, 'bin/runbox.js'), 'serve', ...(o.args ?? [])],
     {
       env,
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -87,7 +98,7 @@ export async function startServer(
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!o.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

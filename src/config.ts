@@ -20,6 +20,12 @@ export interface Config {
   storage: StorageConfig;
   /** Run the background workers in this process. */
   workers: boolean;
+  /** Apply pending migrations at start; off: `runbox migrate` does, and an older schema is refused. */
+  migrate: boolean;
+  /** On SIGTERM, how long running work may take to finish before it is handed back to the queue. */
+  shutdownGraceMs: number;
+  /** Longest wait between two attempts to reach a store that does not answer. */
+  storeRetryCapMs: number;
   rateLimit: RateLimitConfig;
   metricsRequireToken: boolean;
   limits: Limits;
@@ -48,6 +54,7 @@ export interface ConfigFlags {
   port?: string | number;
   host?: string;
   workers?: boolean;
+  migrate?: boolean;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -81,6 +88,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     databaseSchema: env.RUNBOX_DATABASE_SCHEMA || undefined,
     storage,
     workers: flags.workers ?? !falsy(env.RUNBOX_WORKERS),
+    migrate: flags.migrate ?? !falsy(env.RUNBOX_MIGRATE),
+    shutdownGraceMs: int(env, 'RUNBOX_SHUTDOWN_GRACE_MS', 10_000),
+    storeRetryCapMs: int(env, 'RUNBOX_STORE_RETRY_MAX_MS', 10_000),
     rateLimit: {
       enabled: !falsy(env.RUNBOX_RATE_LIMIT),
       rate: int(env, 'RUNBOX_RATE_LIMIT_RATE', 100),

@@ -48,6 +48,7 @@ import { RunExecutor, type Materialize } from './engine/run-executor.js';
 import { PackageCache } from './engine/packages/package-cache.js';
 import { RuntimeRegistry } from './engine/runner/runtime-registry.js';
 import { openStore } from './store/open-store.js';
+import { prepareStore } from './store/prepare-store.js';
 import type { Store } from './store/store.js';
 
 export const systemSources: Sources = {
@@ -71,14 +72,16 @@ export interface Core {
   signals: RunSignals;
   services: Services;
   admin: AdminService;
+  /** Aborted once `close()` begins. */
+  stopping: AbortSignal;
   close(): Promise<void>;
 }
 
-/** Opens the store (migrating it) and blob storage and builds the services. */
-export async function createCore(
-  config: Config,
-  opts: { sources?: Sources; logger?: Logger; migrate?: boolean } = {},
-): Promise<Core> {
+/**
+ * Opens the store and blob storage and builds the services, without reaching the database yet
+ * (a process can serve `/readyz` while its store is down); `waitForStore` does that.
+ */
+export function openCore(config: Config, opts: { sources?: Sources; logger?: Logger } = {}): Core {
   const sources = opts.sources ?? systemSources;
   const logger = opts.logger ?? pino({ level: config.logLevel });
   mkdirSync(config.dataDir, { recursive: true });
@@ -88,12 +91,6 @@ export async function createCore(
     schema: config.databaseSchema,
     now: () => sources.clock.now(),
   });
-  try {
-    if (opts.migrate !== false) await store.migrate();
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
   const blobs = openBlobs(config.storage);
   const signals = new RunSignals();
   const jobs = new JobService(store, sources, () => signals.newJobs());
@@ -134,6 +131,7 @@ export async function createCore(
     admin,
     orgAdmin: new OrgAdminService(store, admin),
   };
+  const stopping = new AbortController();
   return {
     config,
     store,
@@ -143,11 +141,53 @@ export async function createCore(
     signals,
     services,
     admin: services.admin,
-    async close() {
+    stopping: stopping.signal,
+    close: async () => {
+      stopping.abort();
       await store.close();
       blobs.close?.();
     },
   };
+}
+
+/** Opens the store and migrates it (unless `migrate` is false), failing at once if it cannot. */
+export async function createCore(
+  config: Config,
+  opts: { sources?: Sources; logger?: Logger; migrate?: boolean } = {},
+): Promise<Core> {
+  const core = openCore(config, opts);
+  if (opts.migrate === false) return core;
+  try {
+    await prepareStore(core.store, { migrate: true, retry: false });
+  } catch (err) {
+    await core.store.close();
+    throw err;
+  }
+  return core;
+}
+
+/**
+ * Waits until the store answers with a schema that fits (migrating it when configured),
+ * retrying with capped, jittered backoff while it cannot be reached; a schema that does not
+ * fit throws at once. Stops waiting when the process shuts down.
+ */
+export async function waitForStore(core: Core, opts: { retry: boolean }): Promise<void> {
+  await prepareStore(core.store, {
+    migrate: core.config.migrate,
+    retry: opts.retry,
+    retryCapMs: core.config.storeRetryCapMs,
+    signal: core.stopping,
+    onNewerSchema: (applied, known) =>
+      core.logger.warn(
+        { applied, known },
+        'the database has migrations of a newer Runbox; upgrade this node soon',
+      ),
+    onRetry: (err, delayMs, attempt) =>
+      core.logger.warn(
+        { err: { message: (err as Error).message }, delayMs, attempt },
+        'the store cannot be reached; trying again',
+      ),
+  });
 }
 
 export function createJobRunner(core: Core): JobRunner {
@@ -254,6 +294,7 @@ export function createRunWorker(core: Core): { worker: RunWorker; close(): Promi
     {
       worker: `${hostname()}:${process.pid}:${core.sources.ids.uuid().slice(0, 8)}`,
       leaseMs: core.config.runLeaseMs,
+      shutdownMs: core.config.shutdownGraceMs,
     },
   );
   return {
@@ -269,15 +310,23 @@ export interface Runbox extends Core {
   app: FastifyInstance;
   jobRunner: JobRunner | undefined;
   runWorker: RunWorker | undefined;
+  /**
+   * Reaches the store (retrying while it is down, when `retry`), joins the other processes'
+   * signals and starts the workers; `/readyz` answers 503 until this is done.
+   */
+  start(opts?: { retry?: boolean; beforeReady?: () => Promise<void> }): Promise<void>;
 }
 
-/** A whole server: HTTP plus (unless `config.workers` is false) the workers. Not yet listening. */
+/**
+ * A whole server: HTTP plus (unless `config.workers` is false) the workers. Not yet listening.
+ * Started unless `start` is false: then the caller may listen first and call `start()`.
+ */
 export async function createRunbox(
   config: Config,
-  opts: { sources?: Sources; logger?: Logger } = {},
+  opts: { sources?: Sources; logger?: Logger; start?: boolean } = {},
 ): Promise<Runbox> {
-  const core = await createCore(config, opts);
-  await startProcessServices(core);
+  const core = openCore(config, opts);
+  let started = false;
   // Loaded here, not at the top: `runbox admin …` and `runbox worker` never pay for the HTTP stack.
   const { buildServer } = await import('./http/server.js');
   const app = await buildServer({
@@ -290,21 +339,39 @@ export async function createRunbox(
       metricsRequireToken: config.metricsRequireToken,
       version: version(),
     },
+    notReady: () => (started ? undefined : 'starting: reaching the store'),
   });
   const jobRunner = config.workers ? createJobRunner(core) : undefined;
-  jobRunner?.start();
   const runWorker = config.workers ? createRunWorker(core) : undefined;
-  runWorker?.worker.start();
-  return {
+  const runbox: Runbox = {
     ...core,
     app,
     jobRunner,
     runWorker: runWorker?.worker,
+    async start(o = {}) {
+      await waitForStore(core, { retry: o.retry ?? false });
+      await startProcessServices(core);
+      jobRunner?.start();
+      runWorker?.worker.start();
+      await o.beforeReady?.();
+      started = true;
+    },
     async close() {
+      // Streams end and no new request is accepted; running work finishes or is handed back.
       await app.close();
       await runWorker?.close();
-      await jobRunner?.stop();
+      await jobRunner?.stop(config.shutdownGraceMs);
       await core.close();
     },
   };
+  if (opts.start !== false) {
+    try {
+      await runbox.start();
+    } catch (err) {
+      await app.close();
+      await core.close();
+      throw err;
+    }
+  }
+  return runbox;
 }

@@ -55,7 +55,7 @@ export async function storageThroughput(
   try {
     for (const storage of ['local', 's3'] as const) {
       const env = storage === 's3' ? s3.env(await s3.createBucket(), 'bench') : {};
-      const s = await startServer('sqlite', undefined, env);
+      const s = await startServer('sqlite', undefined, { extraEnv: env });
       const up: number[] = [];
       const down: number[] = [];
       try {

@@ -27,6 +27,27 @@ function onShutdown(close: () => Promise<void>): void {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+const NO_MIGRATE = '--no-migrate';
+const NO_MIGRATE_HELP =
+  'do not apply migrations (env RUNBOX_MIGRATE=0): `runbox migrate` does; an older schema is refused';
+
+/**
+ * Runs `start`; false if the process began shutting down meanwhile (its failure is then the
+ * shutdown's doing, and the shutdown decides the exit code).
+ */
+async function startedUnlessStopped(
+  stopping: AbortSignal,
+  start: () => Promise<void>,
+): Promise<boolean> {
+  try {
+    await start();
+    return !stopping.aborted;
+  } catch (err) {
+    if (stopping.aborted) return false;
+    throw err;
+  }
+}
+
 /** A bad `--port` is a usage error (exit 2). */
 function portOption(text: string): string {
   const n = Number(text);
@@ -68,25 +89,40 @@ export function registerServe(program: Command): void {
     .option('-p, --port <port>', 'port to listen on (env RUNBOX_PORT, default 8080)', portOption)
     .option('-H, --host <host>', 'address to bind (env RUNBOX_HOST, default 127.0.0.1)')
     .option('--no-workers', 'serve the API only; run `runbox worker` elsewhere')
-    .action(async (opts: { port?: string; host?: string; workers: boolean }) => {
+    .option(NO_MIGRATE, NO_MIGRATE_HELP)
+    .action(async (opts: { port?: string; host?: string; workers: boolean; migrate: boolean }) => {
       const config = loadConfig(process.env, {
         ...(opts.port !== undefined ? { port: opts.port } : {}),
         ...(opts.host !== undefined ? { host: opts.host } : {}),
         ...(opts.workers === false ? { workers: false } : {}),
+        ...(opts.migrate === false ? { migrate: false } : {}),
       });
       const { createRunbox } = await main();
       const { bootstrapIfEmpty } = await import('../services/bootstrap.js');
-      const runbox = await createRunbox(config);
-      const boot = await bootstrapIfEmpty(runbox.store, runbox.admin);
-      const examples = boot ? await publishBootstrapExamples(runbox, boot) : [];
+      const runbox = await createRunbox(config, { start: false });
+      // Listening first: while the store cannot be reached, /readyz says so (503).
       await runbox.app.listen({ port: config.port, host: config.host });
       onShutdown(() => runbox.close());
+      let boot: Awaited<ReturnType<typeof bootstrapIfEmpty>>;
+      let examples: string[] = [];
+      // Ready (/readyz 200) once the first start's admin and example apps exist.
+      const ready = () =>
+        runbox.start({
+          retry: true,
+          beforeReady: async () => {
+            boot = await bootstrapIfEmpty(runbox.store, runbox.admin);
+            if (!boot) return;
+            examples = await publishBootstrapExamples(runbox, boot);
+            const file = join(config.dataDir, TOKEN_FILE);
+            writeFileSync(file, `${boot.token}\n`, { mode: 0o600 });
+            chmodSync(file, 0o600);
+          },
+        });
+      if (!(await startedUnlessStopped(runbox.stopping, ready))) return;
       if (boot) {
         const address = runbox.app.server.address();
         const port = typeof address === 'object' && address ? address.port : config.port;
         const file = join(config.dataDir, TOKEN_FILE);
-        writeFileSync(file, `${boot.token}\n`, { mode: 0o600 });
-        chmodSync(file, 0o600);
         process.stdout.write(
           [
             '',
@@ -105,22 +141,28 @@ export function registerServe(program: Command): void {
   program
     .command('worker')
     .description('Run background workers only, against the configured database.')
-    .action(async () => {
-      const config = loadConfig(process.env);
-      const { createCore, createJobRunner, createRunWorker, startProcessServices } = await main();
-      const core = await createCore(config);
-      await startProcessServices(core);
+    .option(NO_MIGRATE, NO_MIGRATE_HELP)
+    .action(async (opts: { migrate: boolean }) => {
+      const config = loadConfig(process.env, opts.migrate === false ? { migrate: false } : {});
+      const { openCore, waitForStore, createJobRunner, createRunWorker, startProcessServices } =
+        await main();
+      const core = openCore(config);
       // The same workers `serve` runs in-process: runs and jobs.
       const runner = createJobRunner(core);
       const runs = createRunWorker(core);
+      onShutdown(async () => {
+        await runs.close();
+        await runner.stop(config.shutdownGraceMs);
+        await core.close();
+      });
+      const started = await startedUnlessStopped(core.stopping, async () => {
+        await waitForStore(core, { retry: true });
+        await startProcessServices(core);
+      });
+      if (!started) return;
       runner.start();
       runs.worker.start();
       core.logger.info('worker started');
-      onShutdown(async () => {
-        await runs.close();
-        await runner.stop();
-        await core.close();
-      });
     });
 
   program

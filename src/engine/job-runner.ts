@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { JOB_KINDS, type JobKind } from '../contract/job-states.js';
+import { backoffMs } from '../domain/backoff.js';
 import type { Clock } from '../domain/sources.js';
 import type { JobRow } from '../store/schema.js';
 import type { Store } from '../store/store.js';
@@ -72,13 +73,22 @@ export class JobRunner {
     this.loopDone = this.loop();
   }
 
-  /** Stops claiming, lets running jobs finish, and returns when they have. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming, lets running jobs finish, and returns when they have, or after `graceMs`:
+   * then the jobs still running keep their leases until those expire, and run again elsewhere
+   * (handlers are idempotent).
+   */
+  async stop(graceMs = Infinity): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.deps.wakeup.signal();
     await this.loopDone;
-    await Promise.allSettled(this.inFlight.values());
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(this.inFlight.values()),
+      ...(Number.isFinite(graceMs) ? [new Promise((r) => (timer = setTimeout(r, graceMs)))] : []),
+    ]);
+    clearTimeout(timer);
     clearInterval(this.heartbeat);
   }
 
@@ -103,8 +113,9 @@ export class JobRunner {
         failures = 0;
       } catch (err) {
         failures++;
-        log.error({ err }, 'claiming jobs failed; backing off');
-        await wakeup.wait(Math.min(30_000, 250 * 2 ** failures));
+        const delay = backoffMs(failures, { baseMs: 250, capMs: 10_000 });
+        log.error({ err, delayMs: delay }, 'claiming jobs failed; backing off');
+        await wakeup.wait(delay);
         continue;
       }
       // Started before the housekeeping below: a claimed job must run (and be heartbeated)

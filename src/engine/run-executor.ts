@@ -14,7 +14,7 @@ import type { NewRunEvent } from '../store/repos/run-event-repo.js';
 import type { Run, RunFile } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { PackageCache } from './packages/package-cache.js';
-import { MISSING_INPUT, type FileOutcome } from './runner/file-task.js';
+import { MISSING_INPUT, NOT_STARTED, type FileOutcome } from './runner/file-task.js';
 import type { RuntimeRegistry } from './runner/runtime-registry.js';
 import type { RunWriter } from './run-writer.js';
 
@@ -78,8 +78,14 @@ export class RunExecutor {
   /**
    * Executes the run until every file has an outcome, it is cancelled (`cancel` aborts), or
    * its lease is lost. Never throws for anything the app does: that is data on the files.
+   * Once `draining` aborts (the worker is shutting down) no further file starts; files already
+   * running finish and are recorded, and 'unstarted' tells the worker to hand the run back.
    */
-  async execute({ run, token, files }: ClaimedRun, cancel: AbortSignal): Promise<void> {
+  async execute(
+    { run, token, files }: ClaimedRun,
+    cancel: AbortSignal,
+    draining?: AbortSignal,
+  ): Promise<'finished' | 'unstarted'> {
     const { writer, clock } = this.deps;
     // Whatever the app prints goes through `redact` before it is stored: secrets never reach logs.
     let redact = (text: string) => text;
@@ -115,7 +121,7 @@ export class RunExecutor {
       if (!(err instanceof SecretResolutionError)) throw err;
       const msg = `The run's secrets could not be given to the app: ${err.message}`;
       await failWhole(msg);
-      return;
+      return 'finished';
     }
     redact = redactor(Object.values(secrets));
     // Nor do they reach results: an app returning a secret stores [secret].
@@ -129,7 +135,7 @@ export class RunExecutor {
     } catch (err) {
       const msg = `The app could not be loaded: ${(err as Error).message}`;
       await failWhole(msg);
-      return;
+      return 'finished';
     }
     const deadline = (run.started_at ?? clock.now()) + run.timeout_ms;
     const keys = this.keys(settings.keys.custom, manifest);
@@ -140,15 +146,32 @@ export class RunExecutor {
 
     let outputsToRemove = false;
     const writes: Promise<void>[] = [];
-    const processFile = async (file: RunFile): Promise<FileResult> => {
+    let writeFailed: Error | undefined;
+    /** Files left unstarted because the worker is shutting down: the run is handed back. */
+    let unstarted = 0;
+    const mayStart = () => !draining?.aborted;
+    const processFile = async (file: RunFile): Promise<FileResult | undefined> => {
       let outcome: FileOutcome;
-      if (signal.aborted) {
+      if (!mayStart()) {
+        outcome = NOT_STARTED;
+      } else if (signal.aborted) {
         outcome = { ok: false, reason: 'cancelled', error: 'The run was cancelled.' };
       } else if (clock.now() >= deadline) {
         outcome = { ok: false, reason: 'timeout', error: 'The run timed out.' };
       } else {
-        outcome = await this.runFile(run, file, runtime, { keys, secrets, deadline, signal, log });
+        outcome = await this.runFile(run, file, runtime, {
+          keys,
+          secrets,
+          deadline,
+          signal,
+          mayStart,
+          log,
+        });
         if (!outcome.outputUnused) outputsToRemove = true;
+      }
+      if (outcome.notStarted) {
+        unstarted++;
+        return undefined;
       }
       if (!outcome.ok && outcome.reason === 'timeout') timedOut = true;
       let result;
@@ -200,10 +223,17 @@ export class RunExecutor {
         : [fileEvent];
       // Not awaited here: the last file's outcome and the run's finish go to the writer
       // together, so they share a commit.
+      // A failed write (the database went away) stops the run here; it is handed back below.
       writes.push(
-        writer.file(run.id, token, result, events).then((written) => {
-          if (!written) lost.abort();
-        }),
+        writer.file(run.id, token, result, events).then(
+          (written) => {
+            if (!written) lost.abort();
+          },
+          (err: unknown) => {
+            writeFailed ??= asError(err);
+            lost.abort();
+          },
+        ),
       );
       return result;
     };
@@ -212,6 +242,7 @@ export class RunExecutor {
     let reviewNow = 0;
     const processAndCount = async (f: RunFile) => {
       const r = await processFile(f);
+      if (!r) return;
       if (r.state === 'failed') failedNow++;
       if (r.needsReview) reviewNow++;
     };
@@ -219,6 +250,12 @@ export class RunExecutor {
     // Output folders are made by the app's process when it first uses one; one removal per run.
     if (outputsToRemove)
       await rm(join(this.deps.workDir, run.id), { recursive: true, force: true });
+    if (unstarted > 0) {
+      // Shutting down: what was started is recorded; the worker hands the run back for the rest.
+      await Promise.all(writes);
+      if (writeFailed !== undefined) throw writeFailed;
+      return 'unstarted';
+    }
     // Files finished before this attempt (a run re-queued after a lost worker) are counted from
     // the store, once this attempt's outcomes are written; otherwise this attempt's outcomes
     // are the whole story. The finish is fenced by the lease like the outcomes: if the lease
@@ -231,22 +268,31 @@ export class RunExecutor {
     const { to, msg } = outcomeOf(counts, cancel.aborted, timedOut, run.timeout_ms);
     const finished = lost.signal.aborted
       ? false
-      : writer.finish({
-          runId: run.id,
-          deploymentId: run.deployment_id,
-          webhooks: run.webhooks,
-          orgId: run.org_id,
-          token,
-          from: ['running', 'cancelling'],
-          to,
-          msg,
-          filesFailed: counts.failed,
-          events: [statusEvent(run.id, clock.now(), to, msg)],
-        });
+      : writer
+          .finish({
+            runId: run.id,
+            deploymentId: run.deployment_id,
+            webhooks: run.webhooks,
+            orgId: run.org_id,
+            token,
+            from: ['running', 'cancelling'],
+            to,
+            msg,
+            filesFailed: counts.failed,
+            afterFiles: true,
+            events: [statusEvent(run.id, clock.now(), to, msg)],
+          })
+          .catch((err: unknown) => {
+            writeFailed ??= asError(err);
+            return false;
+          });
     await Promise.all(writes);
-    if (!(await finished)) {
+    const wasFinished = await finished;
+    if (writeFailed !== undefined) throw writeFailed;
+    if (!wasFinished) {
       this.deps.log.warn({ runId: run.id }, 'lease lost; another worker owns the run now');
     }
+    return 'finished';
   }
 
   private keys(custom: Record<string, unknown>, manifest: Manifest): Record<string, unknown> {
@@ -267,6 +313,7 @@ export class RunExecutor {
       secrets: Record<string, string>;
       deadline: number;
       signal: AbortSignal;
+      mayStart: () => boolean;
       log: (l: string, f?: string) => NewRunEvent;
     },
   ): Promise<FileOutcome> {
@@ -287,6 +334,7 @@ export class RunExecutor {
         outputDir,
         deadline: o.deadline,
         signal: o.signal,
+        mayStart: o.mayStart,
         onLog: (line) =>
           void this.deps.writer.events([o.log(line, file.name)]).catch(() => undefined),
       });
@@ -295,6 +343,8 @@ export class RunExecutor {
     }
   }
 }
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 /**
  * Replaces every secret value in a text with [secret]: the value itself, its JSON-escaped form

@@ -4,10 +4,14 @@ import type { ClaimedRun } from '../store/repos/run-queue-repo.js';
 import type { RunState } from '../domain/run-state.js';
 import type { Run } from '../store/schema.js';
 import type { Repositories, Store } from '../store/store.js';
+import { backoffMs } from '../domain/backoff.js';
+import { isRunboxError } from '../contract/errors.js';
 import { notificationJob } from './webhooks/run-notifications.js';
 import { statusEvent, type RunExecutor } from './run-executor.js';
 import type { RunSignals } from './run-signals.js';
 import type { RunWriter } from './run-writer.js';
+
+const SHUT_DOWN = 'The worker shut down; the run was put back in the queue.';
 
 export interface RunWorkerOptions {
   /** Unique per process: leases name it. */
@@ -39,8 +43,18 @@ export class RunWorker {
   private running = false;
   private loopDone: Promise<void> | undefined;
   private readonly active = new Map<string, Active>();
+  /** Runs no longer worked on whose hand-back failed (the database was away): retried. */
+  private readonly orphans = new Map<
+    string,
+    { claim: ClaimedRun; msg: string; countsAsLoss: boolean }
+  >();
+  /** Aborted when the worker begins to stop: no further file of a claimed run starts. */
+  private readonly draining = new AbortController();
   private timers: NodeJS.Timeout[] = [];
   private claims = 0;
+  private stopNow: () => void = () => undefined;
+  /** Resolves when `stop()` is called (a full worker stops waiting for a free slot). */
+  private stopping = new Promise<void>((r) => (this.stopNow = r));
   /** A transaction added webhook notification jobs: wake the job runners once it commits. */
   private notified = false;
   private readonly o: Required<RunWorkerOptions>;
@@ -92,7 +106,7 @@ export class RunWorker {
     while (this.running) {
       const free = this.o.capacity - this.active.size;
       if (free <= 0) {
-        await Promise.race([...this.active.values()].map((a) => a.done));
+        await Promise.race([...[...this.active.values()].map((a) => a.done), this.stopping]);
         continue;
       }
       let claimed: ClaimedRun[];
@@ -118,8 +132,9 @@ export class RunWorker {
         failures = 0;
       } catch (err) {
         failures++;
-        log.error({ err }, 'claiming runs failed; backing off');
-        await signals.work.wait(Math.min(30_000, 100 * 2 ** failures));
+        const delay = backoffMs(failures, { baseMs: 100, capMs: 10_000 });
+        log.error({ err, delayMs: delay }, 'claiming runs failed; backing off');
+        await signals.work.wait(delay);
         continue;
       }
       this.wakeJobRunners();
@@ -140,17 +155,20 @@ export class RunWorker {
     const controller = new AbortController();
     const unlisten = this.deps.signals.onCancel(run.id, () => controller.abort());
     const done = this.deps.executor
-      .execute(claim, controller.signal)
+      .execute(claim, controller.signal, this.draining.signal)
+      .then(async (result) => {
+        // Shutting down: its running files were recorded; the rest are for another worker.
+        if (result === 'unstarted') await this.giveBack(claim, SHUT_DOWN, false);
+      })
       .catch(async (err: unknown) => {
         // The engine itself failed (e.g. the database): give the run back rather than keep
         // heartbeating a lease nobody works on. It counts as a lost lease, so it cannot loop.
         this.deps.log.error({ err, runId: run.id }, 'run execution failed; handing the run back');
-        await this.handBack(
-          [claim],
-          'The worker hit an internal error; the run was put back in the queue.',
-        ).catch((e: unknown) =>
-          this.deps.log.error({ err: e, runId: run.id }, 'handing a run back failed'),
-        );
+        const msg =
+          isRunboxError(err) && err.type === 'unavailable'
+            ? 'The worker lost its connection to the database; the run was put back in the queue.'
+            : 'The worker hit an internal error; the run was put back in the queue.';
+        await this.giveBack(claim, msg, true);
       })
       .finally(() => {
         unlisten();
@@ -159,13 +177,33 @@ export class RunWorker {
     this.active.set(run.id, { claim, controller, done });
   }
 
+  /**
+   * Hands one run back; if that fails (the database is away) it is tried again on every
+   * heartbeat until the database answers: its lease would otherwise be kept alive by this
+   * worker's heartbeats with nobody working on it.
+   */
+  private async giveBack(claim: ClaimedRun, msg: string, countsAsLoss: boolean): Promise<void> {
+    await this.handBack([claim], msg, countsAsLoss).catch((err: unknown) => {
+      this.orphans.set(claim.run.id, { claim, msg, countsAsLoss });
+      this.deps.log.error({ err, runId: claim.run.id }, 'handing a run back failed');
+    });
+  }
+
   private async heartbeat(): Promise<void> {
+    await this.handBackOrphans();
     if (this.active.size === 0) return;
     const { store, clock } = this.deps;
     await store.runQueue.heartbeat(this.o.worker, clock.now() + this.o.leaseMs);
     // Cancellations requested through another process reach this one here.
     for (const id of await store.runQueue.cancelling([...this.active.keys()])) {
       this.active.get(id)?.controller.abort();
+    }
+  }
+
+  private async handBackOrphans(): Promise<void> {
+    for (const [id, { claim, msg, countsAsLoss }] of this.orphans) {
+      await this.handBack([claim], msg, countsAsLoss);
+      this.orphans.delete(id);
     }
   }
 
@@ -211,12 +249,15 @@ export class RunWorker {
   }
 
   /**
-   * Stops claiming and waits for running runs; those still running after `shutdownMs` are
-   * handed back to the queue for another worker.
+   * Stops claiming and starting files: the files already running get `shutdownMs` to finish
+   * (and are recorded); each run is handed back to the queue for another worker as soon as its
+   * running files are done, and those still running at the deadline are handed back then.
    */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.stopNow();
+    this.draining.abort();
     this.deps.signals.work.signal();
     await this.loopDone;
     const all = Promise.all([...this.active.values()].map((a) => a.done));
@@ -227,16 +268,25 @@ export class RunWorker {
     ]);
     clearTimeout(timer);
     if (timedOut) {
+      // Without the database the leases simply run out, and the sweepers re-queue the runs.
       await this.handBack(
         [...this.active.values()].map((a) => a.claim),
-        'The worker shut down; the run was put back in the queue.',
+        SHUT_DOWN,
         false,
+      ).catch((err: unknown) =>
+        this.deps.log.error(
+          { err },
+          'handing runs back at shutdown failed; their leases will expire',
+        ),
       );
       for (const a of this.active.values()) a.controller.abort();
     }
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.deps.writer.drain();
+    await this.handBackOrphans().catch((err: unknown) =>
+      this.deps.log.error({ err }, 'handing runs back failed; their leases will expire'),
+    );
   }
 
   /** Adds the webhook notification of a transition to its transaction, if anyone listens. */

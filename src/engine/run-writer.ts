@@ -24,6 +24,11 @@ type Item =
       to: RunStateColumn;
       msg: string;
       filesFailed: number;
+      /**
+       * The finish counts on every file's outcome being recorded: it is refused while a file is
+       * still pending (an outcome whose write failed, e.g. while the database restarted).
+       */
+      afterFiles?: boolean;
       events: NewRunEvent[];
     };
 
@@ -102,7 +107,11 @@ export class RunWriter {
     // Finishes after the file outcomes (which need the lease), a few statements for them all.
     // Fenced: only the lease holder finishes the run, and the lease ends with it. Holding the
     // lease implies the run is running or cancelling, so the transition cannot miss.
-    const held = new Set(await tx.runQueue.releaseMany(finishes));
+    const incomplete = await tx.runs.withPendingFiles(
+      finishes.filter((f) => f.afterFiles).map((f) => f.runId),
+    );
+    const fenced = finishes.filter((f) => !incomplete.has(f.runId));
+    const held = new Set(await tx.runQueue.releaseMany(fenced));
     const groups = new Map<string, Finish[]>();
     for (const f of finishes.filter((f) => held.has(f.runId))) {
       const key = JSON.stringify([f.from, f.to, f.msg, f.filesFailed]);

@@ -1,12 +1,34 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Principal } from '../services/principal.js';
 import { formatEvent, type RunLogService } from '../services/run-log-service.js';
 
-/** Aborted when the client goes away, so waits and followers stop. */
-export function clientGone(req: { raw: { on(e: 'close', f: () => void): void } }): AbortSignal {
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Aborted when the server begins to close: streams and waits end so it can. */
+    shuttingDown: AbortSignal;
+  }
+}
+
+/**
+ * Streams (SSE, followed logs, waits for a run) end cleanly when the server closes, instead
+ * of holding its shutdown until their runs end; their clients reconnect to another node.
+ */
+export function installStreamShutdown(app: FastifyInstance): void {
+  const closing = new AbortController();
+  app.decorate('shuttingDown', closing.signal);
+  app.addHook('preClose', async () => closing.abort());
+}
+
+/** Aborted when the client goes away or the server shuts down, so waits and followers stop. */
+export function clientGone(req: {
+  raw: { on(e: 'close', f: () => void): void };
+  server?: { shuttingDown?: AbortSignal };
+}): AbortSignal {
   const controller = new AbortController();
   req.raw.on('close', () => controller.abort());
-  return controller.signal;
+  const closing = req.server?.shuttingDown;
+  if (!closing) return controller.signal;
+  return AbortSignal.any([controller.signal, closing]);
 }
 
 /**

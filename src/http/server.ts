@@ -30,6 +30,7 @@ import { registerDashboardRoutes } from './dashboard-routes.js';
 import { installErrorHandler, sendError } from './error-handler.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { requestForLog } from './request-log.js';
+import { installStreamShutdown } from './run-log-reply.js';
 import { installMetrics } from './metrics.js';
 import { installNotFound } from './not-found.js';
 import { installOpenApi } from './openapi.js';
@@ -47,6 +48,8 @@ export async function buildServer(deps: {
   sources: Sources;
   logger: Logger;
   options: HttpOptions;
+  /** Why the process is not ready yet (e.g. still reaching its store), or undefined. */
+  notReady?: () => string | undefined;
 }): Promise<FastifyInstance> {
   const { services, store, sources, options } = deps;
   // Typed as Fastify's logger so the instance is the plain FastifyInstance this returns.
@@ -76,8 +79,9 @@ export async function buildServer(deps: {
   await installOpenApi(app, options.version);
   installAuth(app, { auth: services.auth, clock: sources.clock, rateLimit: options.rateLimit });
   installMetrics(app, { store, requireToken: options.metricsRequireToken });
-  registerHealthRoutes(app, store);
+  registerHealthRoutes(app, store, deps.notReady);
   registerDashboardRoutes(app);
+  installStreamShutdown(app);
   app.addHook('onSend', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
   });

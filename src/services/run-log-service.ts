@@ -76,6 +76,8 @@ export class RunLogService {
       for (const e of had) seen.set(e.id, e.at);
     }
     let ended = false;
+    /** The run was seen ended in its row: one more read of its events, then stop. */
+    let endSeen = false;
     /** Where ids can become visible out of order, the terminal event waits until last. */
     let terminal: RunEvent | undefined;
     while (!signal.aborted) {
@@ -110,8 +112,14 @@ export class RunLogService {
           return;
         }
         const run = await this.store.runs.get(p.orgId, id);
-        // Gone (deleted), or ended with nothing more to read.
-        if (!run || (isTerminal(run.state) && page.length === 0 && late.length === 0)) return;
+        if (!run) return; // deleted
+        if (isTerminal(run.state) && page.length === 0 && late.length === 0) {
+          // Ended with nothing more to read, unless the end committed between the read above
+          // and this one: its terminal event commits with it, so read once more.
+          if (endSeen) return;
+          endSeen = true;
+          continue;
+        }
         await changed.wait(1_000);
       } finally {
         changed.dispose();

@@ -15,6 +15,14 @@ export function checksum(sql: string): string {
   return createHash('sha256').update(sql).digest('hex');
 }
 
+/**
+ * The database's schema does not fit this build (older with migrations not to be applied here,
+ * newer, or migrated by a different build): retrying cannot help, the process must not start.
+ */
+export class SchemaMismatchError extends Error {
+  override readonly name = 'SchemaMismatchError';
+}
+
 export interface AppliedMigration {
   id: number;
   name: string;
@@ -29,13 +37,13 @@ export function planMigrations(
   const newest = known.at(-1)?.id ?? 0;
   for (const row of applied) {
     if (row.id > newest) {
-      throw new Error(
+      throw new SchemaMismatchError(
         `The database has migration ${row.id} (${row.name}) but this Runbox knows migrations up to ${newest}: upgrade Runbox before using this database.`,
       );
     }
     const mine = known.find((m) => m.id === row.id);
     if (mine && checksum(mine.sql) !== row.checksum) {
-      throw new Error(
+      throw new SchemaMismatchError(
         `Migration ${row.id} (${row.name}) in the database differs from this Runbox's copy: the database was migrated by a different build.`,
       );
     }

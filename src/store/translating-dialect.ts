@@ -67,11 +67,13 @@ class TranslatingDriver implements Driver {
     return this.inner.init();
   }
   async acquireConnection() {
-    return new TranslatingConnection(
-      await this.inner.acquireConnection(),
-      this.translate,
-      this.stats,
-    );
+    let inner: DatabaseConnection;
+    try {
+      inner = await this.inner.acquireConnection();
+    } catch (err) {
+      throw this.translate(err);
+    }
+    return new TranslatingConnection(inner, this.translate, this.stats);
   }
   async beginTransaction(c: DatabaseConnection, settings: TransactionSettings) {
     try {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CommandRunner } from '../../src/engine/runner/command-runner.js';
-import type { FileTask } from '../../src/engine/runner/file-task.js';
+import { NOT_STARTED, type FileTask } from '../../src/engine/runner/file-task.js';
 import { fileTask } from './file-tasks.js';
 
 /** A real executable: a shell script whose behaviour depends on the input file's name. */
@@ -40,6 +40,19 @@ describe('CommandRunner', () => {
       documents: [{ class_name: 'note', fields: { words: 3, keys: { currency: 'EUR' } } }],
     });
     expect(t.logs).toEqual(['working on a.txt']);
+  });
+
+  it('leaves a waiting file unstarted once its worker stops starting files, and finishes the running one', async () => {
+    const r = runner(1);
+    let stopping = false;
+    const running = task('a.txt');
+    const waiting = task('b.txt', { mayStart: () => !stopping });
+    const first = r.run(running);
+    const second = r.run(waiting);
+    stopping = true;
+    expect(await first).toMatchObject({ ok: true });
+    expect(await second).toEqual(NOT_STARTED);
+    expect(waiting.logs).toEqual([]);
   });
 
   it('fails a file whose input is gone without starting the command', async () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FileTask } from '../../src/engine/runner/file-task.js';
+import { NOT_STARTED, type FileTask } from '../../src/engine/runner/file-task.js';
 import { fileTask } from './file-tasks.js';
 import { NodePool } from '../../src/engine/runner/node-pool.js';
 
@@ -140,6 +140,19 @@ describe('NodePool', () => {
     );
     expect(outs.every((o) => o.ok)).toBe(true);
     expect(pids.size).toBeLessThanOrEqual(2);
+  });
+
+  it('leaves a waiting file unstarted once its worker stops starting files, and finishes the running one', async () => {
+    const p = makePool({ concurrency: 1 });
+    let stopping = false;
+    const running = task('a.txt');
+    const waiting = task('b.txt', { mayStart: () => !stopping });
+    const first = p.run(running);
+    const second = p.run(waiting);
+    stopping = true;
+    expect(await first).toMatchObject({ ok: true });
+    expect(await second).toEqual(NOT_STARTED);
+    expect(waiting.logs).toEqual([]);
   });
 
   it('fails a file whose input is gone without calling the app', async () => {

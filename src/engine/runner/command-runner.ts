@@ -8,6 +8,7 @@ import {
   type AppRuntime,
   type FileOutcome,
   type FileTask,
+  NOT_STARTED,
 } from './file-task.js';
 import { FairQueue } from './fair-queue.js';
 
@@ -37,6 +38,7 @@ export class CommandRunner implements AppRuntime {
     }
     this.running++;
     try {
+      if (task.mayStart?.() === false) return NOT_STARTED;
       if (
         !(await access(task.file.path).then(
           () => true,

@@ -12,6 +12,8 @@ export interface FileTask {
   deadline: number;
   /** Aborted when the run is cancelled. */
   signal?: AbortSignal | undefined;
+  /** Asked when the file would start: false leaves it unstarted (the worker is shutting down). */
+  mayStart?: () => boolean;
   onLog(line: string): void;
   onProgress?(fraction: number): void;
 }
@@ -23,6 +25,17 @@ export type FileOutcome = (
 ) & {
   /** Set when the runtime knows the app never made its output folder (nothing to clean up). */
   outputUnused?: true;
+  /** The file was never started (`mayStart` said no): it has no outcome, and is run later. */
+  notStarted?: true;
+};
+
+/** The outcome of a file left unstarted because its worker is shutting down. */
+export const NOT_STARTED: FileOutcome = {
+  ok: false,
+  reason: 'cancelled',
+  error: 'Not started: the worker is shutting down.',
+  outputUnused: true,
+  notStarted: true,
 };
 
 /** The outcome of a file whose input is gone (deleted while the run waited). */

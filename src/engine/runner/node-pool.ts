@@ -8,6 +8,7 @@ import {
   type AppRuntime,
   type FileOutcome,
   type FileTask,
+  NOT_STARTED,
 } from './file-task.js';
 import { FairQueue } from './fair-queue.js';
 
@@ -86,7 +87,12 @@ export class NodePool implements AppRuntime {
         if (this.children.length >= this.opts.concurrency) return;
         child = this.spawn();
       }
-      this.assign(child, this.waiting.shift()!);
+      const job = this.waiting.shift()!;
+      if (job.task.mayStart?.() === false) {
+        job.settle(NOT_STARTED);
+        continue;
+      }
+      this.assign(child, job);
     }
   }
 

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { backoffMs } from '../../domain/backoff.js';
 import type { StoreNotifications } from '../notifications.js';
 
 /**
@@ -12,6 +13,7 @@ export class PostgresNotifications implements StoreNotifications {
   private readonly handlers = new Map<string, ((payload: string) => void)[]>();
   private readonly watchers: ((up: boolean) => void)[] = [];
   private closed = false;
+  private retrying = false;
 
   constructor(
     private readonly url: string,
@@ -24,12 +26,21 @@ export class PostgresNotifications implements StoreNotifications {
     await this.pool.query('SELECT pg_notify($1, $2)', [this.prefix + channel, payload]);
   }
 
+  /**
+   * Resolves once listening, or, if the server cannot be reached now, once a reconnection is
+   * scheduled (every channel is listened to again when it succeeds).
+   */
   async listen(name: string, fn: (payload: string) => void): Promise<void> {
     const channel = this.prefix + name;
     const known = this.handlers.get(channel);
     this.handlers.set(channel, [...(known ?? []), fn]);
-    const client = await this.connect();
-    if (!known) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    try {
+      const client = await this.connect();
+      if (!known) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (err) {
+      this.onError(err);
+      this.reconnectLater(1);
+    }
   }
 
   /**
@@ -67,15 +78,18 @@ export class PostgresNotifications implements StoreNotifications {
   }
 
   private reconnectLater(attempt: number): void {
+    if (this.retrying) return;
+    this.retrying = true;
     setTimeout(
       () => {
+        this.retrying = false;
         if (this.closed) return;
         this.connect().catch((err: unknown) => {
           this.onError(err);
           this.reconnectLater(attempt + 1);
         });
       },
-      Math.min(30_000, 100 * 2 ** attempt),
+      backoffMs(attempt, { baseMs: 100, capMs: 10_000 }),
     ).unref();
   }
 

@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { conflict } from '../../contract/errors.js';
+import { conflict, RunboxError } from '../../contract/errors.js';
 import { KyselyStore } from '../kysely-store.js';
 import { checksum, planMigrations, type AppliedMigration } from '../migration.js';
 import type { Database } from '../schema.js';
@@ -24,7 +24,25 @@ const types = {
       : builtinParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
+/** Errors that mean the server is not there right now (down, restarting, unreachable). */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND']);
+
+function isConnectionError(err: unknown): boolean {
+  const { code, message } = err as { code?: string; message?: string };
+  if (code && (CONNECTION_CODES.has(code) || code.startsWith('08') || code.startsWith('57P')))
+    return true;
+  return /Connection terminated|not queryable|timeout exceeded when trying to connect/i.test(
+    message ?? '',
+  );
+}
+
 function translate(err: unknown): unknown {
+  if (err instanceof RunboxError) return err;
+  if (isConnectionError(err)) {
+    return new RunboxError('unavailable', 'The database cannot be reached; try again.', {
+      cause: err,
+    });
+  }
   const code = (err as { code?: string }).code;
   if (code === '23505') return conflict('A record with that name or id already exists.');
   if (code === '40001' || code === '40P01') {
@@ -60,6 +78,11 @@ export function openPostgresStore(opts: PostgresOptions): Store {
     // which left that client, and a migration run on it, on `public`.)
     ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
   });
+  // A pooled connection lost (the server restarted or went away): idle, the pool drops it;
+  // checked out, its query fails (a connection error, translated below) and the pool drops it
+  // when it is released. Without these listeners the 'error' event would end the process.
+  pool.on('error', (err) => opts.onNotificationError?.(err));
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const dialect = new TranslatingDialect(new PostgresDialect({ pool }), translate);
   const db = new Kysely<Database>({ dialect });
   // Channels are database-wide: prefixed with the schema, installs sharing a database stay apart.

@@ -245,6 +245,19 @@ export class RunRepo {
     return Number(res.numUpdatedRows) > 0;
   }
 
+  /** Of `runIds`, those with a file that has no outcome yet. */
+  async withPendingFiles(runIds: string[]): Promise<Set<string>> {
+    if (runIds.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('run_files')
+      .select('run_id')
+      .distinct()
+      .where('run_id', 'in', runIds)
+      .where('state', '=', 'pending')
+      .execute();
+    return new Set(rows.map((r) => r.run_id));
+  }
+
   async fileCounts(runId: string): Promise<FileCounts> {
     const rows = await this.db
       .selectFrom('run_files')
