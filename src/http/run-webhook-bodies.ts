@@ -4,7 +4,7 @@
  * and PraisonAI's job status object. The delivery jobs call this; the shapes stay with the
  * dialects' views.
  */
-import type { RunWebhook, RunWebhookEvent } from '../services/run-service.js';
+import type { RunWebhook, RunWebhookEvent } from '../engine/webhooks/run-webhooks.js';
 import type { Run } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { toApifyRun } from './apify/apify-views.js';

@@ -16,12 +16,10 @@ import { GroupCommit } from '../engine/group-commit.js';
 import { statusEvent } from '../engine/run-executor.js';
 import { notificationJob } from '../engine/webhooks/run-notifications.js';
 import type { NewRunEvent } from '../store/repos/run-event-repo.js';
+import { PENDING_FILE } from '../store/repos/run-repo.js';
 import type { RunSignals } from '../engine/run-signals.js';
 import type { Deployment, IdempotencyKeysTable, NewJob, Run, RunFile } from '../store/schema.js';
-import type { RunWebhook } from '../engine/webhooks/run-webhooks.js';
-import { checkWebhookUrl } from '../engine/webhooks/webhook-delivery.js';
-
-export type { RunWebhook, RunWebhookEvent } from '../engine/webhooks/run-webhooks.js';
+import { checkRunWebhooks, type RunWebhook } from '../engine/webhooks/run-webhooks.js';
 import type { RunSettingsRecord } from '../domain/run-settings.js';
 import type { Store } from '../store/store.js';
 import type { AppService } from './app-service.js';
@@ -295,13 +293,7 @@ export class RunService {
         name: f.name,
         blob_key: f.blob_key,
         size: f.size,
-        state: 'pending',
-        error: null,
-        documents: null,
-        finished_at: null,
-        needs_review: 0,
-        reviewed_by: null,
-        reviewed_at: null,
+        ...PENDING_FILE,
       })),
     };
   }
@@ -325,13 +317,7 @@ export class RunService {
           name: e.name,
           blob_key: target,
           size,
-          state: 'pending',
-          error: null,
-          documents: null,
-          finished_at: null,
-          needs_review: 0,
-          reviewed_by: null,
-          reviewed_at: null,
+          ...PENDING_FILE,
         });
       }
     } catch (err) {
@@ -452,14 +438,6 @@ export class RunService {
         'The run is not finished; cancel it first, then delete it.',
       );
     }
-  }
-}
-
-/** A run's own webhooks: their URLs' form (where they lead is checked at each delivery). */
-export function checkRunWebhooks(webhooks: RunWebhook[]): void {
-  for (const [i, w] of webhooks.entries()) {
-    const problem = checkWebhookUrl(w.url);
-    if (problem) throw invalidInput(`Webhook ${i + 1}: ${problem}.`);
   }
 }
 

@@ -97,6 +97,8 @@ describeEachBackend('Apify v2 dialect', (backend) => {
       url: `/v2/actors/${app_id}?token=${encodeURIComponent(h.tokens.bob)}`,
     });
     expect(data(byQuery)).toEqual(byId);
+    // Apify clients read the limit from every answer.
+    expect(byQuery.headers['x-ratelimit-limit']).toMatch(/^[1-9]\d*$/);
     const wrong = await h.runbox.app.inject({
       method: 'GET',
       url: `/v2/actors/${app_id}?token=nope`,

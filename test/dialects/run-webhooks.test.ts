@@ -77,7 +77,11 @@ describeEachBackend('a run’s own webhooks (Apify and PraisonAI)', (backend) =>
     });
     expect(new Date(event.createdAt).toISOString()).toBe(event.createdAt);
     const created = JSON.parse((await rec.delivered('ACTOR.RUN.CREATED')).body) as ApifyEvent;
-    expect(created).toMatchObject({ eventType: 'ACTOR.RUN.CREATED', resource: { id: runId } });
+    // The run as it was then, whatever it is by the time the notification job reads it.
+    expect(created).toMatchObject({
+      eventType: 'ACTOR.RUN.CREATED',
+      resource: { id: runId, status: 'READY', finishedAt: null },
+    });
     // Each attempt is in the run's log; the webhook for failures was never called.
     await waitForLog(h, h.tokens.alice, runId, 'Webhook ACTOR.RUN.SUCCEEDED to');
     expect(rec.received.filter((r) => r.path === '/failed')).toEqual([]);
@@ -92,7 +96,7 @@ describeEachBackend('a run’s own webhooks (Apify and PraisonAI)', (backend) =>
     ) as ApifyEvent;
     expect(resurrected).toMatchObject({
       eventData: { actorRunId: runId },
-      resource: { id: runId },
+      resource: { id: runId, status: 'READY', finishedAt: null },
     });
     await waitFor(
       async () => (rec.of('ACTOR.RUN.SUCCEEDED').length === 2 ? true : undefined),

@@ -249,6 +249,21 @@ describeEachBackend('praison jobs', (backend) => {
     expect((await list('?status=succeeded')).total).toBe(0);
   });
 
+  it('lists each job with its own progress, as its status shows it', async () => {
+    h = await startHarness(backend);
+    await probe();
+    const one = (await submit({ app: 'probe', prompt: 'one' })).json<Job>().job_id;
+    const batch = await createBatch(h, h.tokens.alice, { 'a.txt': 'a', 'b.txt': 'b' });
+    const two = (await submit({ app: 'probe', batch_id: batch })).json<Job>().job_id;
+    const statuses = [await waitJob(two), await waitJob(one)];
+    expect(statuses.map((j) => j.progress)).toEqual([
+      { percentage: 100, steps_completed: 2, steps_total: 2, current_step: ANY_STRING },
+      { percentage: 100, steps_completed: 1, steps_total: 1, current_step: ANY_STRING },
+    ]);
+    const listed = (await get('')).json<{ jobs: Job[] }>().jobs;
+    expect(listed).toEqual(statuses);
+  });
+
   it('streams status and progress over SSE, closing with the result', async () => {
     h = await startHarness(backend);
     await probe();

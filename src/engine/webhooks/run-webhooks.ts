@@ -3,7 +3,9 @@
  * parameter, PraisonAI's `webhook_url`) and stored on the run as JSON. They are delivered by
  * the same jobs as a deployment's webhooks; each says which dialect's body it gets.
  */
+import { invalidInput } from '../../contract/errors.js';
 import type { RunState } from '../../domain/run-state.js';
+import { checkWebhookUrl } from './webhook-delivery.js';
 
 /** What a run's own webhook can ask for: its creation, reaching a finished state, resurrection. */
 export const RUN_WEBHOOK_EVENTS = [
@@ -44,6 +46,14 @@ export function runWebhookEventOf(state: RunState): RunWebhookEvent | undefined 
       const never: never = state;
       throw new Error(`unknown run state ${String(never)}`);
     }
+  }
+}
+
+/** A run's own webhooks: their URLs' form (where they lead is checked at each delivery). */
+export function checkRunWebhooks(webhooks: RunWebhook[]): void {
+  for (const [i, w] of webhooks.entries()) {
+    const problem = checkWebhookUrl(w.url);
+    if (problem) throw invalidInput(`Webhook ${i + 1}: ${problem}.`);
   }
 }
 

@@ -1,14 +1,13 @@
 import type { Logger } from 'pino';
-import type { WebhookEventType } from '../../contract/aihub/deployments.js';
-import type { AihubRunStatus } from '../../domain/run-state.js';
 import type { Clock } from '../../domain/sources.js';
-import { toAihubRun, type AihubRun } from '../../services/run-views.js';
+import { toAihubRun } from '../../services/run-views.js';
 import type { Deployment, Run } from '../../store/schema.js';
 import type { JobPayloads } from '../jobs/job-payloads.js';
 import { runWebhooksFor, type RunWebhook, type RunWebhookEvent } from './run-webhooks.js';
 import type { Store } from '../../store/store.js';
 import type { JobHandlers } from '../jobs/job-handlers.js';
 import { newJob } from '../jobs/new-job.js';
+import { runAtEvent } from './run-notifications.js';
 import { deliver } from './webhook-delivery.js';
 
 /** Attempts per delivery (SPEC §8: retried with backoff up to 7 times). */
@@ -38,35 +37,6 @@ const shown = (url: string) => {
   const u = new URL(url);
   return `${u.origin}${u.pathname}`;
 };
-
-/** The v2 status a run has when each event happens, and the message shown with it. */
-const AT_EVENT: Record<WebhookEventType, { status: AihubRunStatus; msg: string }> = {
-  'run.started': { status: 'RUNNING', msg: 'The run is running.' },
-  'run.completed': { status: 'COMPLETE', msg: 'The run completed.' },
-  'run.failed': { status: 'FAILED', msg: 'The run failed.' },
-  'run.cancelled': { status: 'CANCELLED', msg: 'The run was cancelled.' },
-  'run.stopped_at_checkpoint': {
-    status: 'STOPPED_AT_CHECKPOINT',
-    msg: 'The run stopped at a checkpoint for human review.',
-  },
-};
-
-/**
- * The run as it was when the event happened. The notification job reads the run later, by
- * which time it may have moved on (a short run is already COMPLETE when its `run.started` is
- * sent, a checkpointed run may have been resumed): such a run is shown in the event's state,
- * unfinished for `run.started`, finished at the event's time otherwise.
- */
-function runAtEvent(run: AihubRun, event: WebhookEventType, at: number): AihubRun {
-  const then = AT_EVENT[event];
-  if (run.status === then.status) return run;
-  return {
-    ...run,
-    status: then.status,
-    msg: then.msg,
-    finish_timestamp: event === 'run.started' ? null : at * 1_000_000,
-  };
-}
 
 export function webhookHandlers(
   d: WebhookDeps,
@@ -103,7 +73,7 @@ export function webhookHandlers(
           type: p.event,
           created_at: new Date(p.at).toISOString(),
           deployment_id: p.deploymentId,
-          run: run ? runAtEvent(toAihubRun(run), p.event!, p.at) : { id: p.runId },
+          run: run ? toAihubRun(runAtEvent(run, { deployment: p.event! }, p.at)) : { id: p.runId },
         });
         for (const t of ofDeployment) {
           deliveries.push({
@@ -118,7 +88,8 @@ export function webhookHandlers(
       // The run's own webhooks (signed with the deployment's secret when it has one).
       if (run) {
         for (const w of runWebhooksFor(run.webhooks, p.runEvent)) {
-          const rendered = await d.runWebhookBody(w, run, p.runEvent!, p.at);
+          const then = runAtEvent(run, { own: p.runEvent! }, p.at);
+          const rendered = await d.runWebhookBody(w, then, p.runEvent!, p.at);
           deliveries.push({
             deploymentId: deployment ? p.deploymentId : null,
             url: w.url,

@@ -8,7 +8,7 @@ import {
   checkRunWebhooks,
   type RunWebhook,
   type RunWebhookEvent,
-} from '../../services/run-service.js';
+} from '../../engine/webhooks/run-webhooks.js';
 import { APIFY_EVENT_OF, fillTemplate, headersOf } from '../run-webhook-bodies.js';
 
 /** At most this many webhooks on one run. */

@@ -9,7 +9,8 @@ import type { FastifyRequest } from 'fastify';
 import { conflict, invalidInput, isRunboxError, RunboxError } from '../../contract/errors.js';
 import { isTerminal, praisonStatus } from '../../domain/run-state.js';
 import type { Principal } from '../../services/principal.js';
-import { IDEMPOTENCY_WINDOW_MS, type RunWebhook } from '../../services/run-service.js';
+import type { RunWebhook } from '../../engine/webhooks/run-webhooks.js';
+import { IDEMPOTENCY_WINDOW_MS } from '../../services/run-service.js';
 import type { Run } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import type { Services } from '../aihub/services.js';
@@ -202,7 +203,9 @@ export const praisonRoutes: FastifyPluginAsyncTypebox<{
         store.runs.list({ ...filter, limit: pageSize, offset }),
         store.runs.count(filter),
       ]);
-      return { jobs: await Promise.all(rows.map(status)), total, page, page_size: pageSize };
+      const counts = await store.runs.fileCountsOf(rows.map((r) => r.id));
+      const jobs = rows.map((r) => toStatusResponse(r, counts.get(r.id)!));
+      return { jobs, total, page, page_size: pageSize };
     },
   );
 

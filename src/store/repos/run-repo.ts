@@ -45,6 +45,17 @@ export interface FileResult {
   needsReview: boolean;
 }
 
+/** A run file before any execution wrote its outcome: no result, nothing to review. */
+export const PENDING_FILE = {
+  state: 'pending',
+  error: null,
+  documents: null,
+  finished_at: null,
+  needs_review: 0,
+  reviewed_by: null,
+  reviewed_at: null,
+} as const satisfies Partial<RunFile>;
+
 const GET_RUN = new Precompiled<{ id: string; orgId: string }, Run>((db, p) =>
   db.selectFrom('runs').selectAll().where('id', '=', p('id')).where('org_id', '=', p('orgId')),
 );
@@ -155,11 +166,6 @@ export class RunRepo {
   }
 
   /**
-   * Writes a file's outcome exactly once, and only while `token` still holds the run's lease:
-   * a worker that lost its lease (and whose run went to another worker) writes nothing.
-   * Returns whether it was written.
-   */
-  /**
    * Records file outcomes, each only while `token` still holds its run's lease and only once
    * (the file is still pending), in one statement for them all. Returns the files written, as
    * `runId/fileIndex`.
@@ -259,22 +265,32 @@ export class RunRepo {
   }
 
   async fileCounts(runId: string): Promise<FileCounts> {
+    return (await this.fileCountsOf([runId])).get(runId)!;
+  }
+
+  /** `fileCounts` of several runs in one statement (a page of a list), by run id. */
+  async fileCountsOf(runIds: string[]): Promise<Map<string, FileCounts>> {
+    const out = new Map<string, FileCounts>(
+      runIds.map((id) => [id, { pending: 0, done: 0, failed: 0, needsReview: 0 }]),
+    );
+    if (runIds.length === 0) return out;
     const rows = await this.db
       .selectFrom('run_files')
       .select([
+        'run_id',
         'state',
         (eb) => eb.fn.countAll<number>().as('n'),
         (eb) => eb.fn.sum<number>('needs_review').as('review'),
       ])
-      .where('run_id', '=', runId)
-      .groupBy('state')
+      .where('run_id', 'in', runIds)
+      .groupBy(['run_id', 'state'])
       .execute();
-    const c = { pending: 0, done: 0, failed: 0, needsReview: 0 };
     for (const r of rows) {
+      const c = out.get(r.run_id)!;
       c[r.state] = Number(r.n);
       c.needsReview += Number(r.review ?? 0);
     }
-    return c;
+    return out;
   }
 
   /**
@@ -337,19 +353,7 @@ export class RunRepo {
       .where('state', 'in', from)
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) === 0) return false;
-    await this.db
-      .updateTable('run_files')
-      .set({
-        state: 'pending',
-        error: null,
-        documents: null,
-        finished_at: null,
-        needs_review: 0,
-        reviewed_by: null,
-        reviewed_at: null,
-      })
-      .where('run_id', '=', id)
-      .execute();
+    await this.db.updateTable('run_files').set(PENDING_FILE).where('run_id', '=', id).execute();
     return true;
   }
 
