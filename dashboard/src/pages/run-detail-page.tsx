@@ -20,6 +20,7 @@ import {
   fromMillis,
   fromNanos,
   StatusBadge,
+  TableHead,
   useAction,
   useAsync,
   useSession,
@@ -204,14 +205,7 @@ export default function RunDetailPage({ runId }: { runId: string }) {
           <h2>Input files</h2>
           <ErrorMessage error={files.error} />
           <table aria-label="Input files">
-            <thead>
-              <tr>
-                <th scope="col">File</th>
-                <th scope="col">Size</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Document</th>
-              </tr>
-            </thead>
+            <TableHead columns={['File', 'Size', 'Outcome', 'Document']} />
             <tbody>
               {(files.value?.files ?? ([] as RunFile[])).map((f) => (
                 <tr key={f.file_index}>
