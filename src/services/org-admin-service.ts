@@ -14,6 +14,15 @@ const tokenView = (t: Omit<Token, 'token_hash'>) => ({
   revoked_at_ms: t.revoked_at,
 });
 
+const userView = (u: User, role: Role) => ({
+  id: u.id,
+  kind: u.kind,
+  display_name: u.display_name,
+  role,
+  home_org: u.org_id,
+  created_at_ms: u.created_at,
+});
+
 const workspaceView = (w: Workspace) => ({
   id: w.id,
   name: w.name,
@@ -47,16 +56,7 @@ export class OrgAdminService {
   async users(p: Principal) {
     this.requireAdmin(p);
     const rows = await this.admin.listUsers(p.orgId);
-    return {
-      users: rows.map((u) => ({
-        id: u.id,
-        kind: u.kind,
-        display_name: u.display_name,
-        role: u.role,
-        home_org: u.org_id,
-        created_at_ms: u.created_at,
-      })),
-    };
+    return { users: rows.map((u) => userView(u, u.role)) };
   }
 
   async createUser(
@@ -64,21 +64,15 @@ export class OrgAdminService {
     body: { id: string; kind?: UserKind; role?: Role; display_name?: string },
   ) {
     this.requireAdmin(p);
+    const role = body.role ?? 'member';
     const u = await this.admin.createUser({
       id: body.id,
       orgId: p.orgId,
       kind: body.kind ?? 'user',
-      role: body.role ?? 'member',
+      role,
       ...(body.display_name !== undefined ? { displayName: body.display_name } : {}),
     });
-    return {
-      id: u.id,
-      kind: u.kind,
-      display_name: u.display_name,
-      role: body.role ?? 'member',
-      home_org: u.org_id,
-      created_at_ms: u.created_at,
-    };
+    return userView(u, role);
   }
 
   async tokens(p: Principal, userId: string) {
