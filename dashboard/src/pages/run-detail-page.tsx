@@ -23,6 +23,7 @@ import {
   TableHead,
   useAction,
   useAsync,
+  useCoalesced,
   useSession,
 } from '../ui.js';
 
@@ -38,8 +39,9 @@ export default function RunDetailPage({ runId }: { runId: string }) {
   const [preview, setPreview] = useState<number>();
   const [jobs, setJobs] = useState<{ part: string; id: string; status?: JobStatus }[]>();
   const action = useAction();
-  const { reload: reloadRun } = run;
-  const { reload: reloadFiles } = files;
+  // Events come in bursts (and all at once when the page opens): each list reloads after them.
+  const reloadRun = useCoalesced(run.reload, 200);
+  const reloadFiles = useCoalesced(files.reload, 200);
 
   const onEvent = useCallback(
     (e: RunEvent) => {
