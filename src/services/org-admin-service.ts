@@ -31,7 +31,8 @@ const workspaceView = (w: Workspace) => ({
 });
 
 /**
- * The admin API (`/v2/admin/…`): an org admin manages the users, service accounts, tokens and
+ * What a request's caller sees of users and orgs: `/v2/me` (anyone), and the admin API
+ * (`/v2/admin/…`), where an org admin manages the users, service accounts, tokens and
  * workspaces of the org the request acts in, and nothing of any other org. Tokens are managed
  * for the users the org created (a member from another org keeps its own org's say over them).
  */
@@ -51,6 +52,22 @@ export class OrgAdminService {
     const user = await this.store.users.get(userId);
     if (!user || user.org_id !== p.orgId) throw notFound(`User ${userId}`);
     return user;
+  }
+
+  /** The caller and every org it may act in, its own (personal) org first (any user). */
+  async currentUser(p: Principal) {
+    const user = await this.store.users.get(p.userId);
+    if (!user) throw notFound(`User ${p.userId}`);
+    const orgs = (await this.store.users.membershipsOf(user.id))
+      .map((m) => ({ ...m, personal: m.org_id === user.org_id }))
+      .sort((a, b) => Number(b.personal) - Number(a.personal));
+    return {
+      user_id: user.id,
+      kind: user.kind,
+      display_name: user.display_name,
+      context: { org_id: p.orgId, role: p.role, personal: p.personal },
+      orgs,
+    };
   }
 
   async users(p: Principal) {
