@@ -14,6 +14,9 @@ const sources = [
   join(dashboard, 'index.html'),
   join(dashboard, 'vite.config.mjs'),
   join(root, 'client', 'src'),
+  // The pure modules the page imports (run statuses, page names).
+  join(root, 'src', 'domain'),
+  join(root, 'src', 'contract'),
 ];
 
 /** The newest modification time under `path` (a file or a folder). */

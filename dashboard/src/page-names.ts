@@ -1,8 +1,7 @@
-/**
- * The dashboard's pages by their first path segment. The server serves the page on exactly
- * these (src/http/dashboard-routes.ts `DASHBOARD_PAGES`; a test checks they agree).
- */
-export const PAGE_NAMES = ['sign-in', 'runs', 'review', 'batches', 'apps', 'admin'] as const;
+import { DASHBOARD_PAGES } from '../../src/contract/dashboard-pages.js';
+
+/** The dashboard's pages by their first path segment: the paths the server serves the page on. */
+export const PAGE_NAMES = DASHBOARD_PAGES;
 export type PageName = (typeof PAGE_NAMES)[number];
 
 export const pageOf = (path: string): PageName | undefined => {

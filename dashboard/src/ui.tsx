@@ -54,6 +54,28 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]) {
   return { ...state, reload, set: (value: T) => setState({ value, loading: false }) };
 }
 
+/**
+ * `fn`, called at most once per `ms`: calls in the meantime make one call at its end. A stream
+ * replaying a run's thousand file events then reloads a list a few times, not a thousand.
+ */
+export function useCoalesced(fn: () => void, ms: number): () => void {
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useEffect(
+    () => () => {
+      clearTimeout(timer.current);
+      timer.current = undefined;
+    },
+    [fn],
+  );
+  return useCallback(() => {
+    if (timer.current !== undefined) return;
+    timer.current = setTimeout(() => {
+      timer.current = undefined;
+      fn();
+    }, ms);
+  }, [fn, ms]);
+}
+
 /** Runs an action, keeping its error to show and whether it is under way. */
 export function useAction() {
   const [busy, setBusy] = useState(false);
@@ -72,6 +94,21 @@ export function useAction() {
     }
   }, []);
   return { busy, error, run, setError };
+}
+
+/** A table's header row: one column header per name. */
+export function TableHead({ columns }: { columns: readonly string[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) => (
+          <th key={c} scope="col">
+            {c}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
 }
 
 export function StatusBadge({ status }: { status: string }) {

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { DASHBOARD_PAGES } from '../contract/dashboard-pages.js';
 import { RunboxError } from '../contract/errors.js';
 import { projectPath } from '../project-root.js';
 
@@ -9,11 +10,10 @@ import { projectPath } from '../project-root.js';
 export const DASHBOARD_DIR = projectPath('dashboard', 'dist');
 
 /**
- * The dashboard's own pages (its router's first path segments). Only these serve the page
- * itself, so no API path, `/v2` Apify route, `/docs`, `/metrics` or health route is shadowed,
- * and an unknown path still gets the API's 404.
+ * Only the dashboard's own pages serve the page itself, so no API path, `/v2` Apify route,
+ * `/docs`, `/metrics` or health route is shadowed, and an unknown path still gets the API's 404.
  */
-export const DASHBOARD_PAGES = ['sign-in', 'runs', 'review', 'batches', 'apps', 'admin'] as const;
+export { DASHBOARD_PAGES };
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -4,7 +4,6 @@ import { checkDisplayName, checkIdentifier, checkWorkspaceName } from '../domain
 import type { Sources } from '../domain/sources.js';
 import type { Org, Token, User, Workspace } from '../store/schema.js';
 import type { Repositories, Store } from '../store/store.js';
-import type { Principal } from './principal.js';
 import { hashToken, TOKEN_BYTES, TOKEN_PREFIX } from './tokens.js';
 
 export interface CreatedToken {
@@ -132,22 +131,6 @@ export class AdminService {
     if (!(await this.store.tokens.revoke(id, this.now()))) {
       throw notFound(`Live token ${id}`);
     }
-  }
-
-  /** The caller and every org it may act in, its own (personal) org first. */
-  async currentUser(p: Principal) {
-    const user = await this.store.users.get(p.userId);
-    if (!user) throw notFound(`User ${p.userId}`);
-    const orgs = (await this.store.users.membershipsOf(user.id))
-      .map((m) => ({ ...m, personal: m.org_id === user.org_id }))
-      .sort((a, b) => Number(b.personal) - Number(a.personal));
-    return {
-      user_id: user.id,
-      kind: user.kind,
-      display_name: user.display_name,
-      context: { org_id: p.orgId, role: p.role, personal: p.personal },
-      orgs,
-    };
   }
 
   listOrgs() {

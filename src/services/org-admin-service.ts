@@ -14,6 +14,15 @@ const tokenView = (t: Omit<Token, 'token_hash'>) => ({
   revoked_at_ms: t.revoked_at,
 });
 
+const userView = (u: User, role: Role) => ({
+  id: u.id,
+  kind: u.kind,
+  display_name: u.display_name,
+  role,
+  home_org: u.org_id,
+  created_at_ms: u.created_at,
+});
+
 const workspaceView = (w: Workspace) => ({
   id: w.id,
   name: w.name,
@@ -22,7 +31,8 @@ const workspaceView = (w: Workspace) => ({
 });
 
 /**
- * The admin API (`/v2/admin/…`): an org admin manages the users, service accounts, tokens and
+ * What a request's caller sees of users and orgs: `/v2/me` (anyone), and the admin API
+ * (`/v2/admin/…`), where an org admin manages the users, service accounts, tokens and
  * workspaces of the org the request acts in, and nothing of any other org. Tokens are managed
  * for the users the org created (a member from another org keeps its own org's say over them).
  */
@@ -44,19 +54,26 @@ export class OrgAdminService {
     return user;
   }
 
+  /** The caller and every org it may act in, its own (personal) org first (any user). */
+  async currentUser(p: Principal) {
+    const user = await this.store.users.get(p.userId);
+    if (!user) throw notFound(`User ${p.userId}`);
+    const orgs = (await this.store.users.membershipsOf(user.id))
+      .map((m) => ({ ...m, personal: m.org_id === user.org_id }))
+      .sort((a, b) => Number(b.personal) - Number(a.personal));
+    return {
+      user_id: user.id,
+      kind: user.kind,
+      display_name: user.display_name,
+      context: { org_id: p.orgId, role: p.role, personal: p.personal },
+      orgs,
+    };
+  }
+
   async users(p: Principal) {
     this.requireAdmin(p);
     const rows = await this.admin.listUsers(p.orgId);
-    return {
-      users: rows.map((u) => ({
-        id: u.id,
-        kind: u.kind,
-        display_name: u.display_name,
-        role: u.role,
-        home_org: u.org_id,
-        created_at_ms: u.created_at,
-      })),
-    };
+    return { users: rows.map((u) => userView(u, u.role)) };
   }
 
   async createUser(
@@ -64,21 +81,15 @@ export class OrgAdminService {
     body: { id: string; kind?: UserKind; role?: Role; display_name?: string },
   ) {
     this.requireAdmin(p);
+    const role = body.role ?? 'member';
     const u = await this.admin.createUser({
       id: body.id,
       orgId: p.orgId,
       kind: body.kind ?? 'user',
-      role: body.role ?? 'member',
+      role,
       ...(body.display_name !== undefined ? { displayName: body.display_name } : {}),
     });
-    return {
-      id: u.id,
-      kind: u.kind,
-      display_name: u.display_name,
-      role: body.role ?? 'member',
-      home_org: u.org_id,
-      created_at_ms: u.created_at,
-    };
+    return userView(u, role);
   }
 
   async tokens(p: Principal, userId: string) {

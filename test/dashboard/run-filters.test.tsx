@@ -7,6 +7,7 @@ import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Run } from '../../client/src/index.js';
 import {
+  countLabel,
   filtersFromSearch,
   filtersToSearch,
   FIRST_PAGE,
@@ -127,6 +128,15 @@ describe('run filters', () => {
       to_timestamp: 50,
       offset: 1,
     });
+  });
+
+  it('counts by status: the tagged runs of a bounded request, with a + when it was full', () => {
+    const page = [run('a', 3, ['eu']), run('b', 2), run('c', 1, ['eu'])];
+    expect(countLabel(page, [], 4)).toBe('3');
+    expect(countLabel(page, ['eu'], 4)).toBe('2');
+    expect(countLabel(page, [], 3)).toBe('3+');
+    expect(countLabel(page, ['eu'], 3)).toBe('2+');
+    expect(countLabel([], ['eu'], 3)).toBe('0');
   });
 
   it('tags: a run shows when it carries every tag asked for; stream states map to statuses', () => {

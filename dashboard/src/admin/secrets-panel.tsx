@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { ErrorMessage, fromMillis, useAction, useAsync, useSession } from '../ui.js';
+import { ErrorMessage, fromMillis, TableHead, useAction, useAsync, useSession } from '../ui.js';
 
 /** Org secrets by alias: values can be set, never read back. */
 export function SecretsPanel() {
@@ -22,14 +22,7 @@ export function SecretsPanel() {
       <h2>Secrets</h2>
       <ErrorMessage error={secrets.error ?? action.error} />
       <table aria-label="Secrets">
-        <thead>
-          <tr>
-            <th scope="col">Alias</th>
-            <th scope="col">Workspaces</th>
-            <th scope="col">Updated</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Alias', 'Workspaces', 'Updated', 'Actions']} />
         <tbody>
           {(secrets.value?.secrets ?? []).map((s) => (
             <tr key={s.alias}>

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { ErrorMessage, fromMillis, useAction, useAsync, useSession } from '../ui.js';
+import { ErrorMessage, fromMillis, TableHead, useAction, useAsync, useSession } from '../ui.js';
 
 /** A user's tokens: create one (its value shown once), revoke. */
 export function TokensPanel({ userId }: { userId: string }) {
@@ -33,14 +33,7 @@ export function TokensPanel({ userId }: { userId: string }) {
       )}
       <ErrorMessage error={tokens.error ?? action.error} />
       <table aria-label="Tokens">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Created</th>
-            <th scope="col">Expires</th>
-            <th scope="col">State</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Name', 'Created', 'Expires', 'State']} />
         <tbody>
           {(tokens.value?.tokens ?? []).map((t) => (
             <tr key={t.id}>

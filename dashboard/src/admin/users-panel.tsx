@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { OrgUser } from '../../../client/src/index.js';
-import { ErrorMessage, fromMillis, useAction, useAsync, useSession } from '../ui.js';
+import { ErrorMessage, fromMillis, TableHead, useAction, useAsync, useSession } from '../ui.js';
 
 /** People and service accounts of the org; picking one shows its tokens. */
 export function UsersPanel(props: { selected?: string; onSelect: (id: string) => void }) {
@@ -23,14 +23,7 @@ export function UsersPanel(props: { selected?: string; onSelect: (id: string) =>
       <h2>Users and service accounts</h2>
       <ErrorMessage error={users.error} />
       <table aria-label="Users">
-        <thead>
-          <tr>
-            <th scope="col">User</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Role</th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
+        <TableHead columns={['User', 'Kind', 'Role', 'Created']} />
         <tbody>
           {(users.value?.users ?? []).map((u) => (
             <tr key={u.id} aria-selected={u.id === props.selected}>

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { ErrorMessage, fromMillis, useAction, useAsync, useSession } from '../ui.js';
+import { ErrorMessage, fromMillis, TableHead, useAction, useAsync, useSession } from '../ui.js';
 
 /** The org's workspaces: shared ones (created here) and each person's own. */
 export function WorkspacesPanel() {
@@ -20,13 +20,7 @@ export function WorkspacesPanel() {
       <h2>Workspaces</h2>
       <ErrorMessage error={workspaces.error ?? action.error} />
       <table aria-label="Workspaces">
-        <thead>
-          <tr>
-            <th scope="col">Workspace</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Workspace', 'Kind', 'Created']} />
         <tbody>
           {(workspaces.value?.workspaces ?? []).map((w) => (
             <tr key={w.id}>

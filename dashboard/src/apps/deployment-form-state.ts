@@ -4,14 +4,25 @@ import type {
   WebhookEventType,
 } from '../../../client/src/index.js';
 
-export const WEBHOOK_EVENTS: readonly WebhookEventType[] = [
-  'run.started',
-  'run.completed',
-  'run.failed',
-  'run.cancelled',
-  'run.stopped_at_checkpoint',
-];
-export const REVIEW_POLICIES = ['', 'never', 'on_validation_failure', 'always'] as const;
+type ReviewPolicy = NonNullable<CreateDeploymentRequest['review_policy']>;
+
+// The contract's lists (src/contract/aihub/deployments.ts) are built with TypeBox, which the
+// page does not load; keyed by the contract's types, a value added there fails to compile here.
+const EVENTS: Record<WebhookEventType, true> = {
+  'run.started': true,
+  'run.completed': true,
+  'run.failed': true,
+  'run.cancelled': true,
+  'run.stopped_at_checkpoint': true,
+};
+const POLICIES: Record<ReviewPolicy, true> = {
+  never: true,
+  on_validation_failure: true,
+  always: true,
+};
+export const WEBHOOK_EVENTS = Object.keys(EVENTS) as WebhookEventType[];
+/** '' leaves it to the app's manifest. */
+export const REVIEW_POLICIES = ['', ...Object.keys(POLICIES)] as ('' | ReviewPolicy)[];
 
 /** A deployment as its form edits it: text fields, parsed on submit. */
 export interface DeploymentForm {
@@ -25,7 +36,7 @@ export interface DeploymentForm {
   customKeys: string;
   /** One `APP_SECRET_KEY=alias` a line. */
   secretKeys: string;
-  reviewPolicy: (typeof REVIEW_POLICIES)[number];
+  reviewPolicy: '' | ReviewPolicy;
   webhooks: { url: string; events: WebhookEventType[] }[];
   /** '' is no limit. */
   concurrency: string;

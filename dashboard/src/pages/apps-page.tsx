@@ -3,7 +3,7 @@ import type { AppInfo, BatchInfo, Deployment } from '../../../client/src/index.j
 import { DeploymentEditor } from '../apps/deployment-editor.js';
 import { EMPTY_FORM, formOf } from '../apps/deployment-form-state.js';
 import { navigate } from '../router.js';
-import { ErrorMessage, fromMillis, useAction, useAsync, useSession } from '../ui.js';
+import { ErrorMessage, fromMillis, TableHead, useAction, useAsync, useSession } from '../ui.js';
 
 export default function AppsPage() {
   const { client } = useSession();
@@ -25,12 +25,7 @@ export default function AppsPage() {
         <div>
           <h2>Apps</h2>
           <table aria-label="Apps">
-            <thead>
-              <tr>
-                <th scope="col">App</th>
-                <th scope="col">Newest</th>
-              </tr>
-            </thead>
+            <TableHead columns={['App', 'Newest']} />
             <tbody>
               {appList.map((a) => (
                 <tr key={a.id} aria-selected={a.id === selected}>
@@ -96,16 +91,16 @@ export default function AppsPage() {
       )}
       <div className="table-wrap">
         <table aria-label="Deployments">
-          <thead>
-            <tr>
-              <th scope="col">Deployment</th>
-              <th scope="col">App</th>
-              <th scope="col">Review policy</th>
-              <th scope="col">Webhooks</th>
-              <th scope="col">Run on a batch</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              'Deployment',
+              'App',
+              'Review policy',
+              'Webhooks',
+              'Run on a batch',
+              'Actions',
+            ]}
+          />
           <tbody>
             {(deployments.value?.deployments ?? []).map((d) => (
               <tr key={d.id}>

@@ -4,7 +4,15 @@ import { DropZone } from '../batches/drop-zone.js';
 import { StartRunForm } from '../batches/start-run-form.js';
 import { queued, uploadAll, type Upload } from '../batches/uploads.js';
 import { navigate } from '../router.js';
-import { bytes, ErrorMessage, fromMillis, useAction, useAsync, useSession } from '../ui.js';
+import {
+  bytes,
+  ErrorMessage,
+  fromMillis,
+  TableHead,
+  useAction,
+  useAsync,
+  useSession,
+} from '../ui.js';
 
 export default function BatchesPage() {
   const { client } = useSession();
@@ -42,13 +50,7 @@ export default function BatchesPage() {
       <div className="two-col">
         <div className="table-wrap">
           <table aria-label="Batches">
-            <thead>
-              <tr>
-                <th scope="col">Batch</th>
-                <th scope="col">Workspace</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Batch', 'Workspace', 'Created']} />
             <tbody>
               {list.map((b) => (
                 <tr key={b.id} aria-selected={b.id === selected}>

@@ -3,7 +3,15 @@ import type { ReviewFileRequest } from '../../../client/src/index.js';
 import { DocumentPreview } from '../review/document-preview.js';
 import { ReviewEditor } from '../review/review-editor.js';
 import { Link, navigate } from '../router.js';
-import { ErrorMessage, fromNanos, isAdmin, useAction, useAsync, useSession } from '../ui.js';
+import {
+  ErrorMessage,
+  fromNanos,
+  isAdmin,
+  TableHead,
+  useAction,
+  useAsync,
+  useSession,
+} from '../ui.js';
 
 export default function ReviewPage({ runId }: { runId: string | undefined }) {
   return runId ? <ReviewRun runId={runId} /> : <ReviewQueue />;
@@ -27,13 +35,7 @@ function ReviewQueue() {
       <h1 id="review-title">Review</h1>
       <ErrorMessage error={runs.error} />
       <table aria-label="Runs to review">
-        <thead>
-          <tr>
-            <th scope="col">Run</th>
-            <th scope="col">Stopped</th>
-            <th scope="col">Why</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Run', 'Stopped', 'Why']} />
         <tbody>
           {(runs.value?.runs ?? []).map((r) => (
             <tr key={r.id}>

@@ -20,8 +20,10 @@ import {
   fromMillis,
   fromNanos,
   StatusBadge,
+  TableHead,
   useAction,
   useAsync,
+  useCoalesced,
   useSession,
 } from '../ui.js';
 
@@ -37,8 +39,9 @@ export default function RunDetailPage({ runId }: { runId: string }) {
   const [preview, setPreview] = useState<number>();
   const [jobs, setJobs] = useState<{ part: string; id: string; status?: JobStatus }[]>();
   const action = useAction();
-  const { reload: reloadRun } = run;
-  const { reload: reloadFiles } = files;
+  // Events come in bursts (and all at once when the page opens): each list reloads after them.
+  const reloadRun = useCoalesced(run.reload, 200);
+  const reloadFiles = useCoalesced(files.reload, 200);
 
   const onEvent = useCallback(
     (e: RunEvent) => {
@@ -204,14 +207,7 @@ export default function RunDetailPage({ runId }: { runId: string }) {
           <h2>Input files</h2>
           <ErrorMessage error={files.error} />
           <table aria-label="Input files">
-            <thead>
-              <tr>
-                <th scope="col">File</th>
-                <th scope="col">Size</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Document</th>
-              </tr>
-            </thead>
+            <TableHead columns={['File', 'Size', 'Outcome', 'Document']} />
             <tbody>
               {(files.value?.files ?? ([] as RunFile[])).map((f) => (
                 <tr key={f.file_index}>

@@ -3,6 +3,7 @@ import type { AppInfo, Deployment, Run } from '../../../client/src/index.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { useLiveRuns } from '../runs/live-runs.js';
 import {
+  countLabel,
   filtersFromSearch,
   filtersToSearch,
   FIRST_PAGE,
@@ -15,7 +16,7 @@ import {
   type RunFilters,
 } from '../runs/run-filters.js';
 import { RunFiltersForm } from '../runs/run-filters-form.js';
-import { ErrorMessage, fromNanos, StatusBadge, useAsync, useSession } from '../ui.js';
+import { ErrorMessage, fromNanos, StatusBadge, TableHead, useAsync, useSession } from '../ui.js';
 
 const PAGE = 25;
 /** Counts by status stop at this many (each is one bounded list request). */
@@ -61,7 +62,7 @@ export default function RunsPage() {
     const t = setInterval(() => setCountsTick((n) => n + 1), 30_000);
     return () => clearInterval(t);
   }, []);
-  const [counts, setCounts] = useState<Record<string, number>>({});
+  const [counts, setCounts] = useState<Record<string, string>>({});
   useEffect(() => {
     let live = true;
     const f = filtersFromSearch(new URLSearchParams(search));
@@ -69,7 +70,7 @@ export default function RunsPage() {
       STATUSES.map(async (s) => {
         const q = listQuery({ ...f, status: [s] }, FIRST_PAGE, COUNT_CAP, Date.now());
         const { runs: page } = await client.apps.runs.list(q);
-        return [s, page.filter((r) => matchesTags(r, tagsOf(f))).length] as const;
+        return [s, countLabel(page, tagsOf(f), COUNT_CAP)] as const;
       }),
     ).then(
       (pairs) => live && setCounts(Object.fromEntries(pairs)),
@@ -120,14 +121,7 @@ export default function RunsPage() {
               aria-pressed={filters.status.length === 1 && filters.status[0] === s}
               onClick={() => apply({ ...filters, status: [s] })}
             >
-              <StatusBadge status={s} />{' '}
-              <span data-testid={`count-${s}`}>
-                {counts[s] === undefined
-                  ? '…'
-                  : counts[s] >= COUNT_CAP
-                    ? `${COUNT_CAP}+`
-                    : counts[s]}
-              </span>
+              <StatusBadge status={s} /> <span data-testid={`count-${s}`}>{counts[s] ?? '…'}</span>
             </button>
           </li>
         ))}
@@ -135,16 +129,7 @@ export default function RunsPage() {
       <ErrorMessage error={error} />
       <div className="table-wrap">
         <table aria-label="Runs">
-          <thead>
-            <tr>
-              <th scope="col">Run</th>
-              <th scope="col">Status</th>
-              <th scope="col">App</th>
-              <th scope="col">Started</th>
-              <th scope="col">Finished</th>
-              <th scope="col">Tags</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Run', 'Status', 'App', 'Started', 'Finished', 'Tags']} />
           <tbody>
             {runs.map((r) => (
               <tr key={r.id}>

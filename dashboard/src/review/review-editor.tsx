@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { ReviewFile, ReviewFileRequest } from '../../../client/src/index.js';
+import { TableHead } from '../ui.js';
 import { correctionsOf, fieldsOf } from './corrections.js';
 
 export const SHORTCUTS = 'Enter: next field · Alt+N / Alt+P: next / previous file · Alt+A: approve';
@@ -58,13 +59,7 @@ export function ReviewEditor(props: {
     >
       <p className="hint">{SHORTCUTS}</p>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Field</th>
-            <th scope="col">Value</th>
-            <th scope="col">Confidence</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Field', 'Value', 'Confidence']} />
         <tbody>
           {fields.map((f, i) => (
             <tr

@@ -1,4 +1,5 @@
 import type { ResultFile } from '../../../client/src/index.js';
+import { TableHead } from '../ui.js';
 
 /** A run's results: per file, per document, each field with its confidence, alerts and edits. */
 export function ResultsTables({ files }: { files: readonly ResultFile[] }) {
@@ -14,15 +15,7 @@ export function ResultsTables({ files }: { files: readonly ResultFile[] }) {
                 {d.class_name ? ` (${d.class_name})` : ''}
                 {d.validations?.final_result_pass === false ? ' · failed validation' : ''}
               </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Field</th>
-                  <th scope="col">Value</th>
-                  <th scope="col">Confidence</th>
-                  <th scope="col">Validation</th>
-                  <th scope="col">Edit history</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Field', 'Value', 'Confidence', 'Validation', 'Edit history']} />
               <tbody>
                 {d.fields.map((field) => {
                   const alerts = field.validations?.alerts ?? [];

@@ -1,13 +1,8 @@
 import type { ListRunsQuery, Run, RunStatus } from '../../../client/src/index.js';
+import { aihubStatus, RUN_STATES, type RunState } from '../../../src/domain/run-state.js';
 
-/** The statuses a v2 run shows (PAUSED is never emitted). */
-export const STATUSES = [
-  'RUNNING',
-  'STOPPED_AT_CHECKPOINT',
-  'COMPLETE',
-  'FAILED',
-  'CANCELLED',
-] as const satisfies readonly RunStatus[];
+/** The statuses a v2 run shows (PAUSED is never emitted), in the order of the states behind them. */
+export const STATUSES: readonly RunStatus[] = [...new Set(RUN_STATES.map(aihubStatus))];
 
 export const RANGES = ['24h', '7d', '30d', 'all', 'custom'] as const;
 export type Range = (typeof RANGES)[number];
@@ -152,19 +147,18 @@ export function matchesTags(run: Run, tags: readonly string[]): boolean {
   return tags.every((t) => run.tags?.includes(t) ?? false);
 }
 
+/**
+ * A status's count from one list request of at most `cap` runs: those carrying `tags`, with a
+ * `+` when the request was full (more runs lie beyond it, tagged or not).
+ */
+export function countLabel(page: readonly Run[], tags: readonly string[], cap: number): string {
+  const n = page.filter((r) => matchesTags(r, tags)).length;
+  return page.length >= cap ? `${n}+` : String(n);
+}
+
 /** A run's shown status from an events-stream state (the internal one). */
 export function statusOfState(state: string): RunStatus {
-  switch (state) {
-    case 'stopped_at_checkpoint':
-      return 'STOPPED_AT_CHECKPOINT';
-    case 'complete':
-      return 'COMPLETE';
-    case 'failed':
-    case 'timed_out':
-      return 'FAILED';
-    case 'cancelled':
-      return 'CANCELLED';
-    default:
-      return 'RUNNING';
-  }
+  return (RUN_STATES as readonly string[]).includes(state)
+    ? aihubStatus(state as RunState)
+    : 'RUNNING';
 }

@@ -18,6 +18,6 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async
         response: { 200: CurrentUserResponse, ...errorResponses },
       },
     },
-    async (req) => services.admin.currentUser(principal(req)),
+    async (req) => services.orgAdmin.currentUser(principal(req)),
   );
 };
