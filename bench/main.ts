@@ -4,7 +4,7 @@
  *
  *   npm run bench                      # both backends (Postgres at RUNBOX_BENCH_DATABASE_URL or the local default)
  *   npm run bench -- --backend sqlite --rounds 3
- *   npm run bench -- --only throughput --seconds 5   # one scenario (throughput, dispatch, status, cancel, list, ceiling, storage)
+ *   npm run bench -- --only throughput --seconds 5   # one scenario (throughput, dispatch, status, cancel, idle, list, ceiling, storage)
  *   npm run bench -- --scale-out       # API-only nodes and workers on one Postgres: 1 + 1, 2 + 2
  */
 import { cpus, freemem, totalmem, type as osType, release } from 'node:os';

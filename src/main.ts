@@ -160,7 +160,7 @@ export async function createCore(
   try {
     await prepareStore(core.store, { migrate: true, retry: false });
   } catch (err) {
-    await core.store.close();
+    await core.close();
     throw err;
   }
   return core;

@@ -23,7 +23,7 @@ import {
   type WriteLimits,
 } from './blobs.js';
 import { ByteCounter } from './byte-counter.js';
-import { fromS3 } from './s3-errors.js';
+import { fromS3, isNotFound } from './s3-errors.js';
 import { uploadStream } from './s3-upload.js';
 
 export interface S3BlobsOptions {
@@ -141,7 +141,7 @@ export class S3Blobs implements Blobs {
       };
     } catch (err) {
       const e = fromS3(err, 'File');
-      if (!('type' in e) || e.type !== 'record-not-found') throw e;
+      if (!isNotFound(e)) throw e;
     }
     // No object: a folder when some object lies under it.
     const under = await this.send('Folder', () =>
@@ -308,7 +308,7 @@ export class S3Blobs implements Blobs {
       // A commit retried after its answer was lost finds the upload gone and its object in
       // place: an upload's key is its own (Runbox gives each upload a fresh one), so the
       // object there is this upload's.
-      const done = 'type' in e && e.type === 'record-not-found' ? await this.stat(key) : undefined;
+      const done = isNotFound(e) ? await this.stat(key) : undefined;
       if (done?.kind !== 'file') throw e;
       return { size: done.size };
     }
@@ -332,7 +332,7 @@ export class S3Blobs implements Blobs {
     } catch (err) {
       const e = fromS3(err, 'Upload');
       // Aborting what is already gone succeeds, as deleting does.
-      if (!('type' in e) || e.type !== 'record-not-found') throw e;
+      if (!isNotFound(e)) throw e;
     }
   }
 }

@@ -28,7 +28,7 @@ export const S3_MIN_PART_BYTES = 5 * 1024 * 1024;
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-function nonNegative(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+function intAtLeast(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
   const v = env[name];
   if (v === undefined || v === '') return fallback;
   const n = Number(v);
@@ -106,9 +106,9 @@ export function loadStorageConfig(env: NodeJS.ProcessEnv, dataDir: string): Stor
       accessKeyId && secretAccessKey
         ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) }
         : undefined,
-    connectTimeoutMs: nonNegative(env, 'RUNBOX_S3_CONNECT_TIMEOUT_MS', 5_000, 1),
-    socketTimeoutMs: nonNegative(env, 'RUNBOX_S3_SOCKET_TIMEOUT_MS', 30_000, 1),
-    maxAttempts: nonNegative(env, 'RUNBOX_S3_MAX_ATTEMPTS', 5, 1),
+    connectTimeoutMs: intAtLeast(env, 'RUNBOX_S3_CONNECT_TIMEOUT_MS', 5_000, 1),
+    socketTimeoutMs: intAtLeast(env, 'RUNBOX_S3_SOCKET_TIMEOUT_MS', 30_000, 1),
+    maxAttempts: intAtLeast(env, 'RUNBOX_S3_MAX_ATTEMPTS', 5, 1),
   };
 }
 

@@ -153,7 +153,12 @@ export class JobRunner {
       const reason = err instanceof Error ? err.message : String(err);
       if (job.attempts < job.max_attempts) {
         const base = this.opts.retryBaseMs?.[job.kind as JobKind] ?? 1_000;
-        const delay = Math.min(Math.max(60_000, base * 64), base * 2 ** (job.attempts - 1));
+        // Not jittered: the schedule is documented (each retry doubles the kind's base).
+        const delay = backoffMs(job.attempts - 1, {
+          baseMs: base,
+          capMs: Math.max(60_000, base * 64),
+          random: () => 1,
+        });
         outcome = {
           state: 'PENDING',
           message: `Attempt ${job.attempts} failed (${reason}); retrying.`,

@@ -52,9 +52,10 @@ export class RunWorker {
   private readonly draining = new AbortController();
   private timers: NodeJS.Timeout[] = [];
   private claims = 0;
-  private stopNow: () => void = () => undefined;
   /** Resolves when `stop()` is called (a full worker stops waiting for a free slot). */
-  private stopping = new Promise<void>((r) => (this.stopNow = r));
+  private readonly stopping = new Promise<void>((r) =>
+    this.draining.signal.addEventListener('abort', () => r(), { once: true }),
+  );
   /** A transaction added webhook notification jobs: wake the job runners once it commits. */
   private notified = false;
   private readonly o: Required<RunWorkerOptions>;
@@ -256,7 +257,6 @@ export class RunWorker {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.stopNow();
     this.draining.abort();
     this.deps.signals.work.signal();
     await this.loopDone;

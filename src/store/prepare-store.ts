@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffMs } from '../domain/backoff.js';
 import { SchemaMismatchError } from './migration.js';
 import type { Store } from './store.js';
@@ -42,15 +43,8 @@ export async function prepareStore(store: Store, o: PrepareOptions): Promise<voi
       if (err instanceof SchemaMismatchError || !o.retry || o.signal?.aborted) throw err;
       const delay = backoffMs(attempt, { baseMs: 200, capMs: o.retryCapMs ?? 10_000 });
       o.onRetry?.(err, delay, attempt + 1);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, delay);
-        function done() {
-          clearTimeout(timer);
-          o.signal?.removeEventListener('abort', done);
-          resolve();
-        }
-        o.signal?.addEventListener('abort', done, { once: true });
-      });
+      // An abort ends the wait early (rejecting it); the check below then stops.
+      await sleep(delay, undefined, o.signal ? { signal: o.signal } : {}).catch(() => undefined);
       if (o.signal?.aborted)
         throw new Error('Stopped before the store could be reached.', { cause: err });
     }

@@ -56,6 +56,27 @@ describeEachBackend('uploads while S3 stalls', (backend) => {
     });
   }
 
+  /**
+   * Starts a PUT of a batch file over a real socket and sends two full parts and more, so the
+   * multipart upload is under way at S3; the request is left open.
+   */
+  async function startLargeUpload() {
+    const batch = await createBatch(h, h.tokens.alice);
+    const port = await listen(h);
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'PUT',
+      path: `/api/v2/batches/${batch}/files/big.bin`,
+      headers: { authorization: `Bearer ${h.tokens.alice}`, ...OCTET },
+    });
+    req.on('error', () => undefined);
+    const answered = new Promise<http.IncomingMessage>((r) => req.once('response', r));
+    for (let i = 0; i < 11; i++) req.write(Buffer.alloc(1024 * 1024, i));
+    await s3.waitForUploadStarted(bucket);
+    return { batch, req, answered };
+  }
+
   it('an upload that outlasts the timeouts fails with 503 and registers nothing', async () => {
     await harness(IMPATIENT);
     const batch = await createBatch(h, h.tokens.alice);
@@ -124,21 +145,9 @@ describeEachBackend('uploads while S3 stalls', (backend) => {
 
     it('a large upload whose parts time out while the client is still sending answers 503', async () => {
       await harness(IMPATIENT);
-      const batch = await createBatch(h, h.tokens.alice);
-      const port = await listen(h);
-      const req = http.request({
-        host: '127.0.0.1',
-        port,
-        method: 'PUT',
-        path: `/api/v2/batches/${batch}/files/big.bin`,
-        headers: { authorization: `Bearer ${h.tokens.alice}`, ...OCTET },
-      });
-      req.on('error', () => undefined);
-      const answered = new Promise<http.IncomingMessage>((r) => req.once('response', r));
-      // Two full parts and more: the multipart upload is under way. Then S3 stops, and the
-      // client sends a third part's worth (which goes to the stopped S3) but never finishes.
-      for (let i = 0; i < 11; i++) req.write(Buffer.alloc(1024 * 1024, i));
-      await s3.waitForUploadStarted(bucket);
+      const { batch, req, answered } = await startLargeUpload();
+      // Then S3 stops, and the client sends a third part's worth (which goes to the stopped
+      // S3) but never finishes.
       s3.pause();
       for (let i = 0; i < 5; i++) req.write(Buffer.alloc(1024 * 1024, i));
 
@@ -155,18 +164,7 @@ describeEachBackend('uploads while S3 stalls', (backend) => {
 
     it('a client that goes away in the middle of a large upload leaves nothing', async () => {
       await harness();
-      const batch = await createBatch(h, h.tokens.alice);
-      const port = await listen(h);
-      const req = http.request({
-        host: '127.0.0.1',
-        port,
-        method: 'PUT',
-        path: `/api/v2/batches/${batch}/files/big.bin`,
-        headers: { authorization: `Bearer ${h.tokens.alice}`, ...OCTET },
-      });
-      req.on('error', () => undefined);
-      for (let i = 0; i < 11; i++) req.write(Buffer.alloc(1024 * 1024, i));
-      await s3.waitForUploadStarted(bucket);
+      const { batch, req } = await startLargeUpload();
       req.destroy();
 
       await until('the abandoned multipart upload to be aborted', () =>
