@@ -68,3 +68,8 @@ export const payloadTooLarge = (message: string) => new RunboxError('payload-too
 export function isRunboxError(err: unknown): err is RunboxError {
   return err instanceof RunboxError;
 }
+
+/** The database or the file storage could not be reached: worth trying again, nobody's fault. */
+export function isUnavailable(err: unknown): boolean {
+  return isRunboxError(err) && err.type === 'unavailable';
+}

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { isUnavailable } from '../contract/errors.js';
 import { DocumentShapeError, normaliseDocuments } from '../domain/documents.js';
 import type { Manifest, ReviewPolicy } from '../domain/manifest.js';
 import { parseRunSettings } from '../domain/run-settings.js';
@@ -133,6 +134,8 @@ export class RunExecutor {
       const dir = await this.deps.packages.dir(run.app_id, run.app_version, v.packageKey);
       runtime = this.deps.runtimes.get(`${run.app_id}@${run.app_version}`, dir, manifest);
     } catch (err) {
+      // A store that cannot be reached is not the app's fault: the worker hands the run back.
+      if (isUnavailable(err)) throw err;
       const msg = `The app could not be loaded: ${(err as Error).message}`;
       await failWhole(msg);
       return 'finished';
@@ -146,6 +149,7 @@ export class RunExecutor {
 
     let outputsToRemove = false;
     const writes: Promise<void>[] = [];
+    /** The database or the file storage failed: the run is handed back once its writes end. */
     let writeFailed: Error | undefined;
     /** Files left unstarted because the worker is shutting down: the run is handed back. */
     let unstarted = 0;
@@ -159,14 +163,21 @@ export class RunExecutor {
       } else if (clock.now() >= deadline) {
         outcome = { ok: false, reason: 'timeout', error: 'The run timed out.' };
       } else {
-        outcome = await this.runFile(run, file, runtime, {
-          keys,
-          secrets,
-          deadline,
-          signal,
-          mayStart,
-          log,
-        });
+        try {
+          outcome = await this.runFile(run, file, runtime, {
+            keys,
+            secrets,
+            deadline,
+            signal,
+            mayStart,
+            log,
+          });
+        } catch (err) {
+          // The file storage is away: nothing is recorded for this file; the run is handed back.
+          writeFailed ??= asError(err);
+          lost.abort();
+          return undefined;
+        }
         if (!outcome.outputUnused) outputsToRemove = true;
       }
       if (outcome.notStarted) {
@@ -320,7 +331,9 @@ export class RunExecutor {
     let local;
     try {
       local = await this.deps.materialize(file.blob_key);
-    } catch {
+    } catch (err) {
+      // A storage that cannot be reached is not the file's fault: the run goes back to the queue.
+      if (isUnavailable(err)) throw err;
       return MISSING_INPUT;
     }
     const outputDir = join(this.deps.workDir, run.id, String(file.file_index));

@@ -5,7 +5,7 @@ import type { RunState } from '../domain/run-state.js';
 import type { Run } from '../store/schema.js';
 import type { Repositories, Store } from '../store/store.js';
 import { backoffMs } from '../domain/backoff.js';
-import { isRunboxError } from '../contract/errors.js';
+import { isUnavailable } from '../contract/errors.js';
 import { notificationJob } from './webhooks/run-notifications.js';
 import { statusEvent, type RunExecutor } from './run-executor.js';
 import type { RunSignals } from './run-signals.js';
@@ -165,10 +165,9 @@ export class RunWorker {
         // The engine itself failed (e.g. the database): give the run back rather than keep
         // heartbeating a lease nobody works on. It counts as a lost lease, so it cannot loop.
         this.deps.log.error({ err, runId: run.id }, 'run execution failed; handing the run back');
-        const msg =
-          isRunboxError(err) && err.type === 'unavailable'
-            ? 'The worker lost its connection to the database; the run was put back in the queue.'
-            : 'The worker hit an internal error; the run was put back in the queue.';
+        const msg = isUnavailable(err)
+          ? 'The worker could not reach the database or the file storage; the run was put back in the queue.'
+          : 'The worker hit an internal error; the run was put back in the queue.';
         await this.giveBack(claim, msg, true);
       })
       .finally(() => {
