@@ -78,7 +78,8 @@ export async function openPage(
     if (!u.startsWith(d.url) && !u.startsWith('blob:') && !u.startsWith('data:')) foreign.push(u);
   });
   page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
+    // A failed request's message names no address; its location does.
+    if (m.type() === 'error') consoleErrors.push(`${m.text()} ${m.location().url}`.trim());
   });
   page.on('pageerror', (e) => consoleErrors.push(e.message));
   return { page, foreign, consoleErrors };
