@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { finished, PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { notFound } from '../contract/errors.js';
+import { isNotFound, notFound } from '../contract/errors.js';
 import {
   assertSafeKey,
   type BlobEntry,
@@ -23,7 +23,7 @@ import {
   type WriteLimits,
 } from './blobs.js';
 import { ByteCounter } from './byte-counter.js';
-import { fromS3, isNotFound } from './s3-errors.js';
+import { fromS3 } from './s3-errors.js';
 import { uploadStream } from './s3-upload.js';
 
 export interface S3BlobsOptions {
@@ -125,9 +125,15 @@ export class S3Blobs implements Blobs {
       ),
     );
     const body = res.Body;
-    if (body instanceof Readable) return body;
     if (!body) return Readable.from([]);
-    return Readable.fromWeb(body.transformToWebStream() as never);
+    const stream =
+      body instanceof Readable ? body : Readable.fromWeb(body.transformToWebStream() as never);
+    // A body that breaks off (S3 stalled or went away part way) fails as a failed open does:
+    // unavailable, not as a raw socket error that a reader could take for a missing file.
+    const out = new PassThrough();
+    stream.once('error', (err) => out.destroy(fromS3(err, 'File')));
+    out.once('close', () => stream.destroy());
+    return stream.pipe(out);
   }
 
   async stat(key: string): Promise<BlobStat | undefined> {

@@ -1,4 +1,4 @@
-import { invalidInput, isRunboxError, notFound, RunboxError } from '../contract/errors.js';
+import { invalidInput, notFound, RunboxError } from '../contract/errors.js';
 
 interface SdkError {
   name?: string;
@@ -62,9 +62,4 @@ export function fromS3(err: unknown, what: string): Error {
   return new Error(`The file storage refused the request (${e.name ?? status}): ${e.message}`, {
     cause: err,
   });
-}
-
-/** A translated error that says the object or upload is not there. */
-export function isNotFound(err: Error): boolean {
-  return isRunboxError(err) && err.type === 'record-not-found';
 }

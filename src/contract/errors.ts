@@ -69,6 +69,11 @@ export function isRunboxError(err: unknown): err is RunboxError {
   return err instanceof RunboxError;
 }
 
+/** The thing asked for is not there (a record, a stored file). */
+export function isNotFound(err: unknown): boolean {
+  return isRunboxError(err) && err.type === 'record-not-found';
+}
+
 /** The database or the file storage could not be reached: worth trying again, nobody's fault. */
 export function isUnavailable(err: unknown): boolean {
   return isRunboxError(err) && err.type === 'unavailable';

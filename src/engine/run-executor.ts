@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { isUnavailable } from '../contract/errors.js';
+import { isNotFound, isUnavailable } from '../contract/errors.js';
 import { DocumentShapeError, normaliseDocuments } from '../domain/documents.js';
 import type { Manifest, ReviewPolicy } from '../domain/manifest.js';
 import { parseRunSettings } from '../domain/run-settings.js';
@@ -332,9 +332,10 @@ export class RunExecutor {
     try {
       local = await this.deps.materialize(file.blob_key);
     } catch (err) {
-      // A storage that cannot be reached is not the file's fault: the run goes back to the queue.
-      if (isUnavailable(err)) throw err;
-      return MISSING_INPUT;
+      // Only a file that is gone fails the file; a storage that cannot give it (unavailable,
+      // or broken off) is not the file's fault: the worker hands the run back.
+      if (isNotFound(err)) return MISSING_INPUT;
+      throw err;
     }
     const outputDir = join(this.deps.workDir, run.id, String(file.file_index));
     try {

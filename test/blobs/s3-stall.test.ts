@@ -5,6 +5,7 @@
  * leaves nothing registered, so the client's retry is the only copy that counts.
  */
 import http from 'node:http';
+import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '../../src/blobs/open-blobs.js';
 import { S3Blobs } from '../../src/blobs/s3-blobs.js';
@@ -177,6 +178,31 @@ describeEachBackend('uploads while S3 stalls', (backend) => {
 });
 
 describe('S3Blobs while S3 stalls', () => {
+  it('a read that S3 stops answering part way fails as unavailable', async () => {
+    const bucket = await s3.createBucket();
+    const config = loadStorageConfig(s3.env(bucket, 'p'), '/unused');
+    if (config.kind !== 's3') throw new Error('expected S3 storage');
+    const blobs = new S3Blobs({
+      client: createS3Client({ ...config, socketTimeoutMs: 1000, maxAttempts: 2 }),
+      bucket,
+      prefix: config.prefix,
+    });
+    // Larger than what the sockets between can hold, so most of it is still to come.
+    await blobs.write('big.bin', Readable.from([Buffer.alloc(48 * 1024 * 1024, 7)]));
+    const body = await blobs.read('big.bin');
+    const first = await new Promise<Buffer>((r) => body.once('data', r));
+    expect(first.length).toBeGreaterThan(0);
+    body.pause();
+    s3.pause();
+    try {
+      body.resume();
+      await expectRunboxError(readAll(body), 'unavailable');
+    } finally {
+      await s3.restart();
+    }
+    blobs.close();
+  });
+
   it('a large write whose parts time out fails as unavailable while its source is still sending', async () => {
     const bucket = await s3.createBucket();
     const config = loadStorageConfig(s3.env(bucket, 'p'), '/unused');
