@@ -158,6 +158,9 @@ export class RunExecutor {
       let outcome: FileOutcome;
       if (!mayStart()) {
         outcome = NOT_STARTED;
+      } else if (lost.signal.aborted) {
+        // The run is being handed back: what has not run stays pending for the next worker.
+        return undefined;
       } else if (signal.aborted) {
         outcome = { ok: false, reason: 'cancelled', error: 'The run was cancelled.' };
       } else if (clock.now() >= deadline) {
@@ -179,6 +182,9 @@ export class RunExecutor {
           return undefined;
         }
         if (!outcome.outputUnused) outputsToRemove = true;
+        // A file that failed once the run was being handed back may have failed of that (its
+        // app aborted): it stays pending and runs again on the next worker.
+        if (!outcome.ok && lost.signal.aborted) return undefined;
       }
       if (outcome.notStarted) {
         unstarted++;

@@ -344,7 +344,8 @@ describePostgres('scale-out under faults', () => {
           Object.keys(s.files).sort(),
         );
         for (const f of results) {
-          if (f.documents.length !== 1) {
+          // A file that failed (no document, or ERROR fields) is told with its run's log.
+          if (f.documents.length !== 1 || f.documents[0]!.fields.some((x) => x.value === 'ERROR')) {
             const log = await clients.request(
               `/api/v2/apps/runs/${s.id}/logs`,
               {},
