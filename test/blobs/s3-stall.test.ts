@@ -2,7 +2,8 @@
  * A stalled S3 (its process stopped with SIGSTOP: connections open, nothing answers). An
  * upload in flight during a stall shorter than the request timeout waits and succeeds, and is
  * durable once acknowledged; one that outlasts the timeouts and retries fails with 503 and
- * leaves nothing registered, so the client's retry is the only copy that counts.
+ * leaves nothing registered, so the client's retry is the only copy that counts. A run whose
+ * app package or input cannot be read is handed back to the queue, failing nothing.
  */
 import http from 'node:http';
 import { Readable } from 'node:stream';
@@ -25,11 +26,24 @@ import {
   readAll,
   storedBatchFile,
 } from '../http/http-helpers.js';
+import {
+  createBatch as createBatchOf,
+  fieldValues,
+  publishOk,
+  results,
+  startRunOk,
+  waitForLog,
+  waitForRun,
+} from '../runs/run-helpers.js';
+import { nodeApp } from '../runs/test-apps.js';
 import { expectRunboxError } from './blob-helpers.js';
 
 const PART = S3_MIN_PART_BYTES;
 /** Short timeouts, so a stall outlasts every attempt quickly. */
 const IMPATIENT = { RUNBOX_S3_SOCKET_TIMEOUT_MS: '1000', RUNBOX_S3_MAX_ATTEMPTS: '2' };
+
+const HANDED_BACK =
+  'The worker could not reach the database or the file storage; the run was put back in the queue.';
 
 let s3: S3Server;
 beforeAll(async () => {
@@ -177,8 +191,45 @@ describeEachBackend('uploads while S3 stalls', (backend) => {
   }
 });
 
+describeEachBackend('runs while S3 stalls', (backend) => {
+  let h: Harness;
+  afterEach(async () => {
+    s3.resume();
+    await h?.close();
+  });
+
+  /** Starts a run while S3 stalls, waits for its hand-back, lets S3 answer, and checks it completed. */
+  async function runThroughStall(app_id: string, batch: number): Promise<void> {
+    const alice = h.tokens.alice;
+    s3.pause();
+    const run = await startRunOk(h, alice, { app_id, batch_id: batch });
+    const log = await waitForLog(h, alice, run.id, HANDED_BACK);
+    s3.resume();
+
+    expect(log).not.toContain('could not be loaded');
+    expect(log).not.toContain('no longer stored');
+    expect((await waitForRun(h, alice, run.id)).status).toBe('COMPLETE');
+    const files = (await results(h, alice, run.id)).files;
+    expect(files.map((f) => f.original_file_name)).toEqual(['a.txt']);
+    expect(fieldValues(files[0]!.documents[0]!.fields)).toMatchObject({ word_count: '3' });
+  }
+
+  it('a run whose app package or input cannot be read is handed back, then completes', async () => {
+    const bucket = await s3.createBucket();
+    h = await startHarness(backend, { ...s3.env(bucket, 'rb'), ...IMPATIENT });
+    const { app_id } = await publishOk(h, h.tokens.alice, nodeApp());
+    const batch = await createBatchOf(h, h.tokens.alice, { 'a.txt': 'one two three' });
+
+    // First the app's package is not on this worker yet: loading it is what waits on S3.
+    await runThroughStall(app_id, batch);
+    // Then the package is unpacked here, and reading the input file is what waits.
+    await runThroughStall(app_id, batch);
+  });
+});
+
 describe('S3Blobs while S3 stalls', () => {
-  it('a read that S3 stops answering part way fails as unavailable', async () => {
+  /** S3Blobs on a fresh bucket with short timeouts, so a stall outlasts every attempt quickly. */
+  async function impatientBlobs() {
     const bucket = await s3.createBucket();
     const config = loadStorageConfig(s3.env(bucket, 'p'), '/unused');
     if (config.kind !== 's3') throw new Error('expected S3 storage');
@@ -187,6 +238,11 @@ describe('S3Blobs while S3 stalls', () => {
       bucket,
       prefix: config.prefix,
     });
+    return { bucket, blobs };
+  }
+
+  it('a read that S3 stops answering part way fails as unavailable', async () => {
+    const { blobs } = await impatientBlobs();
     // Larger than what the sockets between can hold, so most of it is still to come.
     await blobs.write('big.bin', Readable.from([Buffer.alloc(48 * 1024 * 1024, 7)]));
     const body = await blobs.read('big.bin');
@@ -204,14 +260,7 @@ describe('S3Blobs while S3 stalls', () => {
   });
 
   it('a large write whose parts time out fails as unavailable while its source is still sending', async () => {
-    const bucket = await s3.createBucket();
-    const config = loadStorageConfig(s3.env(bucket, 'p'), '/unused');
-    if (config.kind !== 's3') throw new Error('expected S3 storage');
-    const blobs = new S3Blobs({
-      client: createS3Client({ ...config, socketTimeoutMs: 1000, maxAttempts: 2 }),
-      bucket,
-      prefix: config.prefix,
-    });
+    const { bucket, blobs } = await impatientBlobs();
     let release: () => void = () => undefined;
     const source = (async function* () {
       // Two full 5 MiB parts and more: the multipart upload is under way. Then S3 stops, and
