@@ -70,11 +70,11 @@ export function isRunboxError(err: unknown): err is RunboxError {
 }
 
 /** The thing asked for is not there (a record, a stored file). */
-export function isNotFound(err: unknown): boolean {
+export function isNotFound(err: unknown): err is RunboxError {
   return isRunboxError(err) && err.type === 'record-not-found';
 }
 
 /** The database or the file storage could not be reached: worth trying again, nobody's fault. */
-export function isUnavailable(err: unknown): boolean {
+export function isUnavailable(err: unknown): err is RunboxError {
   return isRunboxError(err) && err.type === 'unavailable';
 }

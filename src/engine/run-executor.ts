@@ -149,8 +149,8 @@ export class RunExecutor {
 
     let outputsToRemove = false;
     const writes: Promise<void>[] = [];
-    /** The database or the file storage failed: the run is handed back once its writes end. */
-    let writeFailed: Error | undefined;
+    /** Why the run is handed back once its writes end: the database or the file storage failed. */
+    let handBack: Error | undefined;
     /** Files left unstarted because the worker is shutting down: the run is handed back. */
     let unstarted = 0;
     const mayStart = () => !draining?.aborted;
@@ -176,8 +176,9 @@ export class RunExecutor {
             log,
           });
         } catch (err) {
-          // The file storage is away: nothing is recorded for this file; the run is handed back.
-          writeFailed ??= asError(err);
+          // Its input could not be read (not gone: the storage is away): nothing is recorded for
+          // this file, and the run is handed back.
+          handBack ??= asError(err);
           lost.abort();
           return undefined;
         }
@@ -247,7 +248,7 @@ export class RunExecutor {
             if (!written) lost.abort();
           },
           (err: unknown) => {
-            writeFailed ??= asError(err);
+            handBack ??= asError(err);
             lost.abort();
           },
         ),
@@ -270,7 +271,7 @@ export class RunExecutor {
     if (unstarted > 0) {
       // Shutting down: what was started is recorded; the worker hands the run back for the rest.
       await Promise.all(writes);
-      if (writeFailed !== undefined) throw writeFailed;
+      if (handBack !== undefined) throw handBack;
       return 'unstarted';
     }
     // Files finished before this attempt (a run re-queued after a lost worker) are counted from
@@ -300,12 +301,12 @@ export class RunExecutor {
             events: [statusEvent(run.id, clock.now(), to, msg)],
           })
           .catch((err: unknown) => {
-            writeFailed ??= asError(err);
+            handBack ??= asError(err);
             return false;
           });
     await Promise.all(writes);
     const wasFinished = await finished;
-    if (writeFailed !== undefined) throw writeFailed;
+    if (handBack !== undefined) throw handBack;
     if (!wasFinished) {
       this.deps.log.warn({ runId: run.id }, 'lease lost; another worker owns the run now');
     }

@@ -6,7 +6,13 @@ import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { conflict, invalidInput, isRunboxError, RunboxError } from '../../contract/errors.js';
+import {
+  conflict,
+  invalidInput,
+  isNotFound,
+  isRunboxError,
+  RunboxError,
+} from '../../contract/errors.js';
 import { isTerminal, praisonStatus } from '../../domain/run-state.js';
 import type { Principal } from '../../services/principal.js';
 import type { RunWebhook } from '../../engine/webhooks/run-webhooks.js';
@@ -62,7 +68,7 @@ async function praison<T>(jobId: string, f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (err) {
-    if (isRunboxError(err) && err.type === 'record-not-found' && err.message.includes(jobId)) {
+    if (isNotFound(err) && err.message.includes(jobId)) {
       throw new RunboxError('record-not-found', `Job not found: ${jobId}`, { cause: err });
     }
     throw err;
