@@ -50,39 +50,43 @@ const GET_BATCH_WITH_WORKSPACE = new Precompiled<
 /**
  * A batch with its workspace and its first files by name, in one read: what creating a run
  * over a batch needs (a missing batch is no row; a batch with no files is one row of nulls).
+ * One query per limit (a process uses one): the limit is part of the SQL, since SQLite
+ * prepares a statement again on every run when its limit is a bound parameter.
  */
-const GET_BATCH_WITH_FILES = new Precompiled<
-  { id: number; orgId: string; limit: number },
-  Batch & {
-    ws_name: string;
-    ws_owner_user_id: string | null;
-    ws_created_at: number;
-    f_name: string | null;
-    f_blob_key: string | null;
-    f_size: number | null;
-    f_updated_at: number | null;
-  }
->((db, p) =>
-  db
-    .selectFrom('batches')
-    .innerJoin('workspaces', 'workspaces.id', 'batches.workspace_id')
-    .leftJoin('batch_files', 'batch_files.batch_id', 'batches.id')
-    .selectAll('batches')
-    .select([
-      'workspaces.name as ws_name',
-      'workspaces.owner_user_id as ws_owner_user_id',
-      'workspaces.created_at as ws_created_at',
-      'batch_files.name as f_name',
-      'batch_files.blob_key as f_blob_key',
-      'batch_files.size as f_size',
-      'batch_files.updated_at as f_updated_at',
-    ])
-    .where('batches.id', '=', p('id'))
-    .where('batches.org_id', '=', p('orgId'))
-    .where('batches.deleted_at', 'is', null)
-    .orderBy('batch_files.name')
-    .limit(p('limit')),
-);
+const batchWithFiles = (limit: number) =>
+  new Precompiled<
+    { id: number; orgId: string },
+    Batch & {
+      ws_name: string;
+      ws_owner_user_id: string | null;
+      ws_created_at: number;
+      f_name: string | null;
+      f_blob_key: string | null;
+      f_size: number | null;
+      f_updated_at: number | null;
+    }
+  >((db, p) =>
+    db
+      .selectFrom('batches')
+      .innerJoin('workspaces', 'workspaces.id', 'batches.workspace_id')
+      .leftJoin('batch_files', 'batch_files.batch_id', 'batches.id')
+      .selectAll('batches')
+      .select([
+        'workspaces.name as ws_name',
+        'workspaces.owner_user_id as ws_owner_user_id',
+        'workspaces.created_at as ws_created_at',
+        'batch_files.name as f_name',
+        'batch_files.blob_key as f_blob_key',
+        'batch_files.size as f_size',
+        'batch_files.updated_at as f_updated_at',
+      ])
+      .where('batches.id', '=', p('id'))
+      .where('batches.org_id', '=', p('orgId'))
+      .where('batches.deleted_at', 'is', null)
+      .orderBy('batch_files.name')
+      .limit(limit),
+  );
+const BATCH_WITH_FILES = new Map<number, ReturnType<typeof batchWithFiles>>();
 
 export class BatchRepo {
   constructor(private readonly db: Kysely<Database>) {}
@@ -122,7 +126,9 @@ export class BatchRepo {
     id: number,
     limit: number,
   ): Promise<{ batch: Batch; ws: Workspace; files: BatchFile[] } | undefined> {
-    const rows = await GET_BATCH_WITH_FILES.rows(this.db, { id, orgId, limit });
+    let query = BATCH_WITH_FILES.get(limit);
+    if (!query) BATCH_WITH_FILES.set(limit, (query = batchWithFiles(limit)));
+    const rows = await query.rows(this.db, { id, orgId });
     const first = rows[0];
     if (!first) return undefined;
     const { ws_name, ws_owner_user_id, ws_created_at } = first;

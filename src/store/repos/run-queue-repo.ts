@@ -253,6 +253,7 @@ class QueuePick {
     }
   }
 
+  /** The limit is written into the SQL (SQLite prepares a statement again for a bound one). */
   private async queued(org: string, limit: number) {
     const lock = this.skipLocked ? sql`FOR UPDATE SKIP LOCKED` : sql``;
     const skipFull =
@@ -265,7 +266,7 @@ class QueuePick {
         : sql``;
     const res = await sql<{ run_id: string; deployment_id: string | null }>`
       SELECT run_id, deployment_id FROM run_queue WHERE org_id = ${org} ${skipFull} ${skipTaken}
-      ORDER BY queued_at, run_id LIMIT ${limit} ${lock}`.execute(this.db);
+      ORDER BY queued_at, run_id LIMIT ${sql.lit(limit)} ${lock}`.execute(this.db);
     return res.rows;
   }
 

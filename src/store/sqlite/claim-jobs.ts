@@ -3,7 +3,8 @@ import type { Database, JobRow } from '../schema.js';
 
 /**
  * SQLite has one writer at a time, so a single UPDATE … RETURNING (inside the immediate
- * transaction every write takes) is already exclusive: no row can be claimed twice.
+ * transaction every write takes) is already exclusive: no row can be claimed twice. The limit
+ * is written into the SQL, as the dialect does with Kysely's limits (see sqlite-dialect.ts).
  */
 export async function claimJobs(
   db: Kysely<Database>,
@@ -18,7 +19,7 @@ export async function claimJobs(
       UNION ALL
       SELECT id FROM jobs WHERE state = 'RUNNING' AND lease_expires_at < ${a.now}
         AND attempts < max_attempts
-      LIMIT ${a.limit}
+      LIMIT ${sql.lit(a.limit)}
     )
     RETURNING *`.execute(db);
   return res.rows;

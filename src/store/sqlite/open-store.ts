@@ -1,11 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import {
-  CompiledQuery,
-  Kysely,
-  SqliteDialect,
-  SqliteDriver,
-  type DatabaseConnection,
-} from 'kysely';
+import { Kysely } from 'kysely';
 import { conflict } from '../../contract/errors.js';
 import { KyselyStore } from '../kysely-store.js';
 import { checksum, planMigrations, type AppliedMigration } from '../migration.js';
@@ -13,24 +7,9 @@ import type { Database } from '../schema.js';
 import type { Store } from '../store.js';
 import { RetryableStoreError, TranslatingDialect } from '../translating-dialect.js';
 import { claimJobs } from './claim-jobs.js';
+import { RunboxSqliteDialect } from './sqlite-dialect.js';
 import { SqliteCacheChanges } from '../cache-changes.js';
 import { SQLITE_MIGRATIONS as MIGRATIONS } from '../migrations/index.js';
-
-/** Every write transaction takes the write lock up front, so it never fails half-way on SQLITE_BUSY. */
-class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
-
-class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly config: ConstructorParameters<typeof SqliteDialect>[0]) {
-    super(config);
-  }
-  override createDriver() {
-    return new ImmediateSqliteDriver(this.config);
-  }
-}
 
 /**
  * better-sqlite3 with a prepared-statement cache: Kysely prepares every query it runs, and
@@ -92,7 +71,7 @@ export function openSqliteStore(file: string, now: () => number = Date.now): Sto
   sqlite.pragma('temp_store = MEMORY');
 
   const dialect = new TranslatingDialect(
-    new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
+    new RunboxSqliteDialect({ database: withStatementCache(sqlite) }),
     translate,
   );
   const db = new Kysely<Database>({ dialect });
