@@ -143,8 +143,17 @@ export class RunExecutor {
     const deadline = (run.started_at ?? clock.now()) + run.timeout_ms;
     const keys = this.keys(settings.keys.custom, manifest);
     const rules = manifest.fields ?? [];
+    // One controller aborts the app's work on cancel or on a lost lease (`lost` tells which);
+    // cheaper per run than AbortSignal.any, which tracks its sources weakly. `cancel` is the
+    // worker's own per run, so the listener on it goes with the run.
     const lost = new AbortController();
-    const signal = AbortSignal.any([cancel, lost.signal]);
+    const stop = new AbortController();
+    const signal = stop.signal;
+    const onCancel = () => stop.abort(cancel.reason);
+    const onLost = () => stop.abort(lost.signal.reason);
+    if (cancel.aborted) onCancel();
+    else cancel.addEventListener('abort', onCancel, { once: true });
+    lost.signal.addEventListener('abort', onLost, { once: true });
     let timedOut = false;
 
     let outputsToRemove = false;

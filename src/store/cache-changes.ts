@@ -16,15 +16,26 @@ export interface CacheChanges {
 
 /**
  * SQLite: this process's own changes, and `PRAGMA data_version`, which moves whenever another
- * connection (a `runbox admin` command, a worker process) commits anything.
+ * connection (a `runbox admin` command, a worker process) commits anything. Reading it takes a
+ * file lock (a few microseconds), so one reading serves a whole turn of the event loop: what
+ * another process commits is seen from the next turn on, as if the requests of this turn had
+ * all been read at its start.
  */
 export class SqliteCacheChanges implements CacheChanges {
   private readonly local = { auth: 0, apps: 0 };
+  private version: number | undefined;
+  private readonly forget = () => {
+    this.version = undefined;
+  };
 
   constructor(private readonly dataVersion: () => number) {}
 
   epoch(topic: ChangeTopic): string {
-    return `${this.dataVersion()}:${this.local[topic]}`;
+    if (this.version === undefined) {
+      this.version = this.dataVersion();
+      setImmediate(this.forget);
+    }
+    return `${this.version}:${this.local[topic]}`;
   }
 
   changedHere(topic: ChangeTopic): void {
