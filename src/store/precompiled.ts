@@ -3,12 +3,24 @@ import type { Database } from './schema.js';
 
 const MARK = '\u0000runbox-param:';
 
+/** Texts of the compiled queries, with a name each for backends that prepare statements. */
+const NAMES = new Map<string, string>();
+
+/**
+ * The prepared-statement name of a precompiled query's text, or undefined for any other
+ * text. The set is bounded by the queries in the code (and their few variants).
+ */
+export function preparedName(sql: string): string | undefined {
+  return NAMES.get(sql);
+}
+
 /**
  * A query built and compiled once per dialect, then run with new parameter values. Kysely
  * builds and compiles every query it runs, which costs more than running our hot lookups;
  * these are used for the fixed-shape queries on the hottest paths (every request, every run).
  * Parameters are named in `build` with `p('name')`; a query with a variable shape (IN lists)
- * cannot be precompiled.
+ * cannot be precompiled. On Postgres they also run as named prepared statements (see
+ * postgres/preparing-pool.ts).
  */
 export class Precompiled<A extends Record<string, unknown>, R> {
   private readonly byDialect = new Map<
@@ -33,6 +45,7 @@ export class Precompiled<A extends Record<string, unknown>, R> {
       );
       entry = { compiled, slots };
       this.byDialect.set(dialect, entry);
+      if (!NAMES.has(compiled.sql)) NAMES.set(compiled.sql, `runbox_${NAMES.size + 1}`);
     }
     return entry;
   }

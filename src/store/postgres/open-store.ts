@@ -9,6 +9,8 @@ import { RetryableStoreError, TranslatingDialect } from '../translating-dialect.
 import { claimJobs } from './claim-jobs.js';
 import { POSTGRES_MIGRATIONS as MIGRATIONS } from '../migrations/index.js';
 import { PostgresNotifications } from './notifications.js';
+import { preparingPool } from './preparing-pool.js';
+import { preparedName } from '../precompiled.js';
 import { CHANGES_CHANNEL, PostgresCacheChanges } from '../cache-changes.js';
 
 const INT8 = 20;
@@ -83,7 +85,10 @@ export function openPostgresStore(opts: PostgresOptions): Store {
   // when it is released. Without these listeners the 'error' event would end the process.
   pool.on('error', (err) => opts.onNotificationError?.(err));
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const dialect = new TranslatingDialect(new PostgresDialect({ pool }), translate);
+  const dialect = new TranslatingDialect(
+    new PostgresDialect({ pool: preparingPool(pool, preparedName) }),
+    translate,
+  );
   const db = new Kysely<Database>({ dialect });
   // Channels are database-wide: prefixed with the schema, installs sharing a database stay apart.
   const notifications = new PostgresNotifications(opts.url, pool, `${schema ?? 'public'}_`, (err) =>
