@@ -8,37 +8,9 @@ import type { Store } from '../store.js';
 import { RetryableStoreError, TranslatingDialect } from '../translating-dialect.js';
 import { claimJobs } from './claim-jobs.js';
 import { RunboxSqliteDialect } from './sqlite-dialect.js';
+import { withStatementCache } from './statement-cache.js';
 import { SqliteCacheChanges } from '../cache-changes.js';
 import { SQLITE_MIGRATIONS as MIGRATIONS } from '../migrations/index.js';
-
-/**
- * better-sqlite3 with a prepared-statement cache: Kysely prepares every query it runs, and
- * preparing costs more than running most of ours. Statements are reused one at a time (Kysely
- * holds one connection behind a mutex), which is what better-sqlite3 requires.
- */
-const MAX_CACHED_STATEMENTS = 2_000;
-
-function withStatementCache(db: BetterSqlite3.Database) {
-  const cache = new Map<string, BetterSqlite3.Statement>();
-  return {
-    prepare(sql: string) {
-      let stmt = cache.get(sql);
-      if (stmt) {
-        // Least recently used last out: the hot statements stay however many IN-list
-        // lengths pass through.
-        cache.delete(sql);
-      } else {
-        if (cache.size >= MAX_CACHED_STATEMENTS) cache.delete(cache.keys().next().value!);
-        stmt = db.prepare(sql);
-      }
-      cache.set(sql, stmt);
-      return stmt;
-    },
-    close() {
-      db.close();
-    },
-  };
-}
 
 function translate(err: unknown): unknown {
   const code = (err as { code?: string }).code ?? '';
