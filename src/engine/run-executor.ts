@@ -143,17 +143,18 @@ export class RunExecutor {
     const deadline = (run.started_at ?? clock.now()) + run.timeout_ms;
     const keys = this.keys(settings.keys.custom, manifest);
     const rules = manifest.fields ?? [];
-    // One controller aborts the app's work on cancel or on a lost lease (`lost` tells which);
-    // cheaper per run than AbortSignal.any, which tracks its sources weakly. `cancel` is the
-    // worker's own per run, so the listener on it goes with the run.
-    const lost = new AbortController();
+    // One controller aborts the app's work on cancel or on a lost lease (`lost` tells which).
+    // `cancel` is the worker's own per run, so the listener on it goes with the run.
     const stop = new AbortController();
     const signal = stop.signal;
+    let lost = false;
+    const loseLease = () => {
+      lost = true;
+      stop.abort(new Error('The lease was lost.'));
+    };
     const onCancel = () => stop.abort(cancel.reason);
-    const onLost = () => stop.abort(lost.signal.reason);
     if (cancel.aborted) onCancel();
     else cancel.addEventListener('abort', onCancel, { once: true });
-    lost.signal.addEventListener('abort', onLost, { once: true });
     let timedOut = false;
 
     let outputsToRemove = false;
@@ -167,7 +168,7 @@ export class RunExecutor {
       let outcome: FileOutcome;
       if (!mayStart()) {
         outcome = NOT_STARTED;
-      } else if (lost.signal.aborted) {
+      } else if (lost) {
         // The run is being handed back: what has not run stays pending for the next worker.
         return undefined;
       } else if (signal.aborted) {
@@ -188,13 +189,13 @@ export class RunExecutor {
           // Its input could not be read (not gone: the storage is away): nothing is recorded for
           // this file, and the run is handed back.
           handBack ??= asError(err);
-          lost.abort();
+          loseLease();
           return undefined;
         }
         if (!outcome.outputUnused) outputsToRemove = true;
         // A file that failed once the run was being handed back may have failed of that (its
         // app aborted): it stays pending and runs again on the next worker.
-        if (!outcome.ok && lost.signal.aborted) return undefined;
+        if (!outcome.ok && lost) return undefined;
       }
       if (outcome.notStarted) {
         unstarted++;
@@ -254,11 +255,11 @@ export class RunExecutor {
       writes.push(
         writer.file(run.id, token, result, events).then(
           (written) => {
-            if (!written) lost.abort();
+            if (!written) loseLease();
           },
           (err: unknown) => {
             handBack ??= asError(err);
-            lost.abort();
+            loseLease();
           },
         ),
       );
@@ -293,7 +294,7 @@ export class RunExecutor {
       ? { pending: 0, done: files.length - failedNow, failed: failedNow, needsReview: reviewNow }
       : await this.deps.store.runs.fileCounts(run.id);
     const { to, msg } = outcomeOf(counts, cancel.aborted, timedOut, run.timeout_ms);
-    const finished = lost.signal.aborted
+    const finished = lost
       ? false
       : writer
           .finish({
