@@ -6,15 +6,17 @@ import type { Database, JobRow } from './schema.js';
 export interface BackendOps {
   /** Row locks can skip rows other transactions hold (Postgres); SQLite has one writer anyway. */
   supportsSkipLocked: boolean;
-  /**
-   * Takes up to `limit` due jobs (pending and due, or leased with an expired lease) and leases
-   * them to `owner` until `leaseUntil`, in one statement or one immediate transaction.
-   */
+  /** DELETE or UPDATE … RETURNING inside WITH (Postgres); SQLite allows them only on their own. */
+  supportsWritableCtes: boolean;
   /**
    * The data of `topic` changed in `db` (a transaction, or the root): everyone keeping results
    * of it must hear of it (see `CacheChanges`).
    */
   changed(db: Kysely<Database>, topic: ChangeTopic): Promise<void>;
+  /**
+   * Takes up to `limit` due jobs (pending and due, or leased with an expired lease) and leases
+   * them to `owner` until `leaseUntil`, in one statement or one immediate transaction.
+   */
   claimJobs(
     db: Kysely<Database>,
     args: { owner: string; limit: number; now: number; leaseUntil: number },

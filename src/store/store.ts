@@ -65,7 +65,7 @@ export class Repositories {
     this.jobs = new JobRepo(db, ops);
     this.apps = new AppRepo(db, ops);
     this.runs = new RunRepo(db);
-    this.runQueue = new RunQueueRepo(db, ops.supportsSkipLocked);
+    this.runQueue = new RunQueueRepo(db, ops);
     this.runEvents = new RunEventRepo(db);
     this.secrets = new SecretRepo(db);
     this.deployments = new DeploymentRepo(db);

@@ -114,6 +114,7 @@ export function openPostgresStore(opts: PostgresOptions): Store {
     {
       claimJobs,
       supportsSkipLocked: true,
+      supportsWritableCtes: true,
       // Sent in the change's transaction: other processes hear of it once it commits.
       async changed(tx, topic) {
         changes.changedHere(topic);

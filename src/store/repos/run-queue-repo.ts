@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, Run, RunFile } from '../schema.js';
+import type { BackendOps } from '../backend-ops.js';
 import { DeploymentRepo } from './deployment-repo.js';
 
 export interface ClaimedRun {
@@ -16,10 +17,16 @@ export interface ClaimedRun {
  * transaction. The queue and lease tables stay small however long the history grows.
  */
 export class RunQueueRepo {
+  private readonly skipLocked: boolean;
+  private readonly writableCtes: boolean;
+
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly skipLocked: boolean,
-  ) {}
+    ops: Pick<BackendOps, 'supportsSkipLocked' | 'supportsWritableCtes'>,
+  ) {
+    this.skipLocked = ops.supportsSkipLocked;
+    this.writableCtes = ops.supportsWritableCtes;
+  }
 
   /**
    * Orgs with queued runs, by a loose index scan: one index probe per org, however many runs
@@ -63,14 +70,7 @@ export class RunQueueRepo {
     }
     const ids = pick.ids;
     if (ids.length === 0) return [];
-    await this.db.deleteFrom('run_queue').where('run_id', 'in', ids).execute();
-    const runs = await this.db
-      .updateTable('runs')
-      .set({ state: 'running', started_at: sql<number>`COALESCE(started_at, ${a.now})` })
-      .where('id', 'in', ids)
-      .where('state', '=', 'queued')
-      .returningAll()
-      .execute();
+    const runs = await this.take(ids, a.now);
     if (runs.length === 0) return [];
     const pending = new Map<string, RunFile[]>();
     const files = await this.db
@@ -108,6 +108,37 @@ export class RunQueueRepo {
       )
       .execute();
     return claimed;
+  }
+
+  /**
+   * Deletes the picked runs' queue rows and marks them running: in one statement where a CTE
+   * may delete (Postgres: a round trip fewer on every claim), else in two.
+   */
+  private async take(ids: string[], now: number): Promise<Run[]> {
+    const running = {
+      state: 'running' as const,
+      started_at: sql<number>`COALESCE(started_at, ${now})`,
+    };
+    if (this.writableCtes) {
+      return this.db
+        .with('taken', (db) =>
+          db.deleteFrom('run_queue').where('run_id', 'in', ids).returning('run_id'),
+        )
+        .updateTable('runs')
+        .set(running)
+        .where('id', 'in', (eb) => eb.selectFrom('taken').select('taken.run_id'))
+        .where('state', '=', 'queued')
+        .returningAll()
+        .execute();
+    }
+    await this.db.deleteFrom('run_queue').where('run_id', 'in', ids).execute();
+    return this.db
+      .updateTable('runs')
+      .set(running)
+      .where('id', 'in', ids)
+      .where('state', '=', 'queued')
+      .returningAll()
+      .execute();
   }
 
   /** Extends every lease `worker` holds, in one statement. */

@@ -62,6 +62,7 @@ export function openSqliteStore(file: string, now: () => number = Date.now): Sto
     {
       claimJobs,
       supportsSkipLocked: false,
+      supportsWritableCtes: false,
       async changed(_db, topic) {
         changes.changedHere(topic);
       },
