@@ -1,16 +1,17 @@
 /**
- * On Postgres the precompiled hot lookups run as named prepared statements, and a rolling
- * upgrade that adds a column under a prepared `SELECT *` does not break the older node.
+ * On Postgres the precompiled hot lookups run as named prepared statements, and on both
+ * backends a rolling upgrade that adds a column under a kept `SELECT t.*` does not break the
+ * older node.
  */
 import pg from 'pg';
 import { expect, it, onTestFinished } from 'vitest';
 import { preparingPool } from '../../src/store/postgres/preparing-pool.js';
 import { RetryableStoreError } from '../../src/store/translating-dialect.js';
-import { describePostgres, POSTGRES_URL } from '../helpers/backends.js';
+import { describeEachBackend, describePostgres, POSTGRES_URL } from '../helpers/backends.js';
 import { freshStore, rawQuery, seedAcme, T } from './store-fixture.js';
 
-/** A one-connection pool on a fresh schema with a table `t`, and a prepared name for one text. */
-async function onePool(prepared: string) {
+/** A pool (one connection unless told) on a fresh schema with a table `t`; one text is named. */
+async function onePool(prepared: string, connections = 1) {
   const schema = `prep_${process.pid}_${Date.now().toString(36)}`;
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
@@ -18,7 +19,7 @@ async function onePool(prepared: string) {
     INSERT INTO ${schema}.t VALUES (1, 'one')`);
   const raw = new pg.Pool({
     connectionString: POSTGRES_URL,
-    max: 1,
+    max: connections,
     options: `-c search_path=${schema}`,
   });
   onTestFinished(async () => {
@@ -52,7 +53,7 @@ describePostgres('prepared statements', () => {
     }
   });
 
-  it('runs a statement made stale by a new column again, unprepared', async () => {
+  it('prepares a statement made stale by a new column again, under a new name', async () => {
     const { pool, admin, schema } = await onePool('SELECT * FROM t WHERE id = $1');
     const client = await pool.connect();
     try {
@@ -60,6 +61,48 @@ describePostgres('prepared statements', () => {
       await admin.query(`ALTER TABLE ${schema}.t ADD COLUMN b text`);
       const res = await client.query('SELECT * FROM t WHERE id = $1', [1]);
       expect(res.rows).toEqual([{ id: 1, a: 'one', b: null }]);
+      const names = await client.query<{ name: string }>(
+        'SELECT name FROM pg_prepared_statements ORDER BY name',
+        [],
+      );
+      expect(names.rows.map((r) => r.name)).toEqual(['runbox_test_1', 'runbox_test_1_1']);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('a statement found stale on one connection is prepared afresh on the others', async () => {
+    const text = 'SELECT * FROM t WHERE id = $1';
+    const { pool, admin, schema } = await onePool(text, 2);
+    const [one, two] = [await pool.connect(), await pool.connect()];
+    try {
+      for (const c of [one, two]) await c.query(text, [1]);
+      await admin.query(`ALTER TABLE ${schema}.t ADD COLUMN b text`);
+      await one.query('begin', []);
+      await expect(one.query(text, [1])).rejects.toBeInstanceOf(RetryableStoreError);
+      await one.query('rollback', []);
+      // The other connection's transaction does not fail of it: a retry would find no attempt lost.
+      await two.query('begin', []);
+      const res = await two.query(text, [1]);
+      await two.query('commit', []);
+      expect(res.rows).toEqual([{ id: 1, a: 'one', b: null }]);
+    } finally {
+      one.release();
+      two.release();
+    }
+  });
+
+  it('passes on other errors as they are', async () => {
+    const text = 'SELECT a FROM t WHERE id = $1 FOR UPDATE OF nowhere';
+    const { pool } = await onePool(text);
+    const client = await pool.connect();
+    try {
+      const err = await client.query(text, [1]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).not.toBeInstanceOf(RetryableStoreError);
+      expect(err).toMatchObject({ code: '42P01' });
     } finally {
       client.release();
     }
@@ -86,9 +129,11 @@ describePostgres('prepared statements', () => {
       client.release();
     }
   });
+});
 
-  it('keeps answering the store’s lookups across a column added by a newer node', async () => {
-    const { store, target } = await freshStore('postgres');
+describeEachBackend('kept lookups across a rolling upgrade', (backend) => {
+  it('answers a batch with its files after a newer node added a column to batches', async () => {
+    const { store, target } = await freshStore(backend);
     await seedAcme(store);
     const id = await store.batches.create({
       org_id: 'acme',
@@ -97,17 +142,29 @@ describePostgres('prepared statements', () => {
       created_by: 'alice',
       created_at: T,
     });
-    // Every connection of the pool prepares the lookup, then the table changes under them.
-    await Promise.all(Array.from({ length: 20 }, () => store.batches.get('acme', id)));
+    await store.batches.putFile({
+      batch_id: id,
+      name: 'a.txt',
+      blob_key: 'key-a',
+      size: 3,
+      updated_at: T,
+    });
+    const read = () => store.batches.withFiles('acme', id, 10);
+    // Every connection keeps the lookup, then the table changes under them.
+    const before = await read();
+    await Promise.all(Array.from({ length: 20 }, read));
     await rawQuery(target, 'ALTER TABLE batches ADD COLUMN added_later TEXT');
-    const outside = await Promise.all(
-      Array.from({ length: 20 }, () => store.batches.get('acme', id)),
-    );
+    const outside = await Promise.all(Array.from({ length: 20 }, read));
     const inside = await Promise.all(
-      Array.from({ length: 20 }, () => store.transaction((tx) => tx.batches.get('acme', id))),
+      Array.from({ length: 20 }, () =>
+        store.transaction((tx) => tx.batches.withFiles('acme', id, 10)),
+      ),
     );
-    for (const b of [...outside, ...inside]) {
-      expect(b).toMatchObject({ id, name: 'b', added_later: null });
-    }
+    expect(before).toMatchObject({
+      batch: { id, name: 'b' },
+      ws: { name: 'shared' },
+      files: [{ name: 'a.txt', blob_key: 'key-a', size: 3 }],
+    });
+    for (const found of [...outside, ...inside]) expect(found).toEqual(before);
   });
 });

@@ -1,5 +1,8 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { RunboxSqliteDialect } from './sqlite-dialect.js';
 import { withStatementCache } from './statement-cache.js';
@@ -74,4 +77,33 @@ it('prepares a text once and runs it again with new values', async () => {
   expect(cache.prepare(text)).toBe(first);
   expect(first.all([1])).toEqual([{ name: 'one' }]);
   expect(first.all([2])).toEqual([{ name: null }]);
+});
+
+it('follows a column another connection added under a cached `t.*`', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'runbox-stmt-cache-'));
+  try {
+    const file = join(dir, 'db.sqlite');
+    const here = new BetterSqlite3(file);
+    here.exec(
+      `CREATE TABLE b (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO b VALUES (1, 'one')`,
+    );
+    const cache = withStatementCache(here);
+    const text = `SELECT b.*, 'after' AS tail FROM b WHERE id = ?`;
+    expect(cache.prepare(text).all([1])).toEqual([{ id: 1, name: 'one', tail: 'after' }]);
+    const elsewhere = new BetterSqlite3(file);
+    elsewhere.exec('ALTER TABLE b ADD COLUMN added TEXT');
+    elsewhere.close();
+    expect(cache.prepare(text).all([1])).toEqual([
+      { id: 1, name: 'one', added: null, tail: 'after' },
+    ]);
+    here.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('leaves rows with a column named __proto__ to better-sqlite3', () => {
+  const text = `SELECT 1 AS "__proto__", 2 AS two`;
+  const direct = sqlite.prepare(text).all();
+  expect(withStatementCache(sqlite).prepare(text).all([])).toEqual(direct);
 });

@@ -27,23 +27,37 @@ function rowMaker(columns: string[]): RowMaker {
 }
 
 function reader(stmt: BetterSqlite3.Statement): SqliteStatement {
+  const columns = () => stmt.columns().map((c) => c.name);
+  // In a literal `__proto__: x` sets the prototype: such a result keeps better-sqlite3's rows.
+  if (columns().includes('__proto__')) return plain(stmt);
   stmt.raw(true);
-  const make = rowMaker(stmt.columns().map((c) => c.name));
+  let width = stmt.columns().length;
+  let make = rowMaker(columns());
+  // SQLite prepares a statement again by itself when another connection changed the schema,
+  // and `t.*` then stands for more columns (migrations only add them): the maker follows.
+  const shaped = (values: unknown[]) => {
+    if (values.length !== width) {
+      width = values.length;
+      make = rowMaker(columns());
+    }
+    return make(values);
+  };
   return {
     reader: true,
-    all: (parameters) => (stmt.all(parameters) as unknown[][]).map(make),
+    all: (parameters) => (stmt.all(parameters) as unknown[][]).map(shaped),
     run: (parameters) => stmt.run(parameters),
     *iterate(parameters) {
       for (const values of stmt.iterate(parameters) as IterableIterator<unknown[]>) {
-        yield make(values);
+        yield shaped(values);
       }
     },
   };
 }
 
-function writer(stmt: BetterSqlite3.Statement): SqliteStatement {
+/** The statement as better-sqlite3 runs it (writes, and reads it makes the rows of). */
+function plain(stmt: BetterSqlite3.Statement): SqliteStatement {
   return {
-    reader: false,
+    reader: stmt.reader,
     all: (parameters) => stmt.all(parameters),
     run: (parameters) => stmt.run(parameters),
     iterate: (parameters) => stmt.iterate(parameters),
@@ -62,7 +76,7 @@ export function withStatementCache(db: BetterSqlite3.Database): SqliteDatabase {
       } else {
         if (cache.size >= MAX_CACHED_STATEMENTS) cache.delete(cache.keys().next().value!);
         const prepared = db.prepare(sql);
-        stmt = prepared.reader ? reader(prepared) : writer(prepared);
+        stmt = prepared.reader ? reader(prepared) : plain(prepared);
       }
       cache.set(sql, stmt);
       return stmt;
