@@ -7,6 +7,14 @@ const APP_BY_NAME = new Precompiled<{ orgId: string; name: string }, App>((db, p
   db.selectFrom('apps').selectAll().where('org_id', '=', p('orgId')).where('name', '=', p('name')),
 );
 
+const VERSION = new Precompiled<{ appId: string; version: string }, AppVersion>((db, p) =>
+  db
+    .selectFrom('app_versions')
+    .selectAll()
+    .where('app_id', '=', p('appId'))
+    .where('version', '=', p('version')),
+);
+
 const NEWEST_VERSION = new Precompiled<{ appId: string }, AppVersion>((db, p) =>
   db
     .selectFrom('app_versions')
@@ -89,12 +97,7 @@ export class AppRepo {
   }
 
   async version(appId: string, version: string): Promise<AppVersion | undefined> {
-    return this.db
-      .selectFrom('app_versions')
-      .selectAll()
-      .where('app_id', '=', appId)
-      .where('version', '=', version)
-      .executeTakeFirst();
+    return VERSION.first(this.db, { appId, version });
   }
 
   /** An app by name and the name of its newest version; undefined when either does not exist. */
