@@ -28,11 +28,12 @@ function rowMaker(columns: string[]): RowMaker {
 
 function reader(stmt: BetterSqlite3.Statement): SqliteStatement {
   const columns = () => stmt.columns().map((c) => c.name);
+  const names = columns();
   // In a literal `__proto__: x` sets the prototype: such a result keeps better-sqlite3's rows.
-  if (columns().includes('__proto__')) return plain(stmt);
+  if (names.includes('__proto__')) return plain(stmt);
   stmt.raw(true);
-  let width = stmt.columns().length;
-  let make = rowMaker(columns());
+  let width = names.length;
+  let make = rowMaker(names);
   // SQLite prepares a statement again by itself when another connection changed the schema,
   // and `t.*` then stands for more columns (migrations only add them): the maker follows.
   const shaped = (values: unknown[]) => {
