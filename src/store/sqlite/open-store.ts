@@ -9,6 +9,10 @@ import { RetryableStoreError, TranslatingDialect } from '../translating-dialect.
 import { claimJobs } from './claim-jobs.js';
 import { RunboxSqliteDialect } from './sqlite-dialect.js';
 import { withStatementCache } from './statement-cache.js';
+import {
+  BackgroundCheckpoints,
+  type BackgroundCheckpointOptions,
+} from './background-checkpoints.js';
 import { SqliteCacheChanges } from '../cache-changes.js';
 import { SQLITE_MIGRATIONS as MIGRATIONS } from '../migrations/index.js';
 
@@ -31,7 +35,11 @@ const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS runbox_migrations (
  * `synchronous=NORMAL` in WAL mode can lose the last transactions on power loss (never on a
  * process crash) and never corrupts the database: the trade the embedded default makes.
  */
-export function openSqliteStore(file: string, now: () => number = Date.now): Store {
+export function openSqliteStore(
+  file: string,
+  now: () => number = Date.now,
+  options: { checkpoints?: BackgroundCheckpointOptions } = {},
+): Store {
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
@@ -42,8 +50,12 @@ export function openSqliteStore(file: string, now: () => number = Date.now): Sto
   sqlite.pragma('cache_size = -65536');
   sqlite.pragma('temp_store = MEMORY');
 
+  const checkpoints = new BackgroundCheckpoints(sqlite, file, options.checkpoints);
   const dialect = new TranslatingDialect(
-    new RunboxSqliteDialect({ database: withStatementCache(sqlite) }),
+    new RunboxSqliteDialect({
+      database: withStatementCache(sqlite),
+      onCommit: () => checkpoints.committed(),
+    }),
     translate,
   );
   const db = new Kysely<Database>({ dialect });
@@ -97,6 +109,7 @@ export function openSqliteStore(file: string, now: () => number = Date.now): Sto
         return applied().map((r) => r.id);
       },
       async close() {
+        await checkpoints.close();
         await db.destroy();
       },
     },

@@ -10,10 +10,25 @@ import {
   type OperationNode,
 } from 'kysely';
 
+type DialectConfig = ConstructorParameters<typeof SqliteDialect>[0] & {
+  /** Called after every commit (the background checkpointer counts them). */
+  onCommit?: () => void;
+};
+
 /** Every write transaction takes the write lock up front, so it never fails half-way on SQLITE_BUSY. */
 class ImmediateSqliteDriver extends SqliteDriver {
+  constructor(
+    private readonly onCommit: (() => void) | undefined,
+    config: DialectConfig,
+  ) {
+    super(config);
+  }
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await super.commitTransaction(connection);
+    this.onCommit?.();
   }
 }
 
@@ -43,11 +58,11 @@ class LiteralLimitCompiler extends SqliteQueryCompiler {
 
 /** Kysely's SQLite dialect with immediate write transactions and literal limits. */
 export class RunboxSqliteDialect extends SqliteDialect {
-  constructor(private readonly config: ConstructorParameters<typeof SqliteDialect>[0]) {
+  constructor(private readonly config: DialectConfig) {
     super(config);
   }
   override createDriver() {
-    return new ImmediateSqliteDriver(this.config);
+    return new ImmediateSqliteDriver(this.config.onCommit, this.config);
   }
   override createQueryCompiler() {
     return new LiteralLimitCompiler();
