@@ -51,6 +51,10 @@ console.log(
 );
 console.log(`  rounds: ${ROUNDS} (figures are medians), load windows: ${SECONDS} s\n`);
 
+/** The machine's bare Fastify figures (req/s), when measured: other figures are put against them. */
+const ceiling = { post: NaN, get: NaN };
+const share = (value: number, of: number) => `${fmt((100 * value) / of, 1)} %`;
+
 if (runs('ceiling')) {
   const post: number[] = [],
     get: number[] = [];
@@ -62,8 +66,10 @@ if (runs('ceiling')) {
       `  ceiling round ${round}: POST ${fmt(c.postRps)} req/s, GET ${fmt(c.getRps)} req/s`,
     );
   }
-  report('machine', 'bare Fastify, no store: POST with 32 connections (req/s)', fmt(median(post)));
-  report('machine', 'bare Fastify, no store: GET with 64 connections (req/s)', fmt(median(get)));
+  ceiling.post = median(post);
+  ceiling.get = median(get);
+  report('machine', 'bare Fastify, no store: POST with 32 connections (req/s)', fmt(ceiling.post));
+  report('machine', 'bare Fastify, no store: GET with 64 connections (req/s)', fmt(ceiling.get));
 }
 
 if (args.includes('--scale-out')) {
@@ -162,12 +168,24 @@ for (const backend of perBackend && !args.includes('--scale-out') ? backends : [
     '  CPU per run: server / app processes / bench client (ms)',
     `${fmt(median(srvCpu), 3)} / ${fmt(median(appCpu), 3)} / ${fmt(median(cliCpu), 3)}`,
   );
+  // Machines differ, and shared ones vary by the hour: put against the same machine's bare
+  // server, figures from different machines can be compared.
+  report(
+    backend,
+    '  as a share of bare POST req/s on this machine',
+    share(median(tp), ceiling.post),
+  );
   report(
     backend,
     'dispatch latency, idle, 1,000 serial runs: p50 / p99 (ms)',
     `${fmt(median(d50), 2)} / ${fmt(median(d99), 2)}`,
   );
   report(backend, 'GET run status, 64 connections (req/s)', fmt(median(rps)));
+  report(
+    backend,
+    '  as a share of bare GET req/s on this machine',
+    share(median(rps), ceiling.get),
+  );
   report(
     backend,
     'cancel → abort reaches app code: p50 / p99 (ms)',
