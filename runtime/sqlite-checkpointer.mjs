@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 
 const { file, intervalMs } = workerData;
 const db = new Database(file, { fileMustExist: true });
-// A checkpoint that finds the checkpoint lock taken (another process's) tries on the next tick.
+// A checkpoint that finds the checkpoint lock taken (another process's) waits for nothing.
 db.pragma('busy_timeout = 0');
 const dataVersion = db.prepare('PRAGMA data_version').pluck();
 // PASSIVE: copies what it can without waiting for readers or writers, and never blocks them.
@@ -20,11 +20,12 @@ const timer = setInterval(() => {
     // data_version changes when another connection commits: an idle database costs one pragma.
     const now = dataVersion.get();
     if (now === seen) return;
-    seen = now;
     const [row] = checkpoint.all();
+    // Busy (another process's checkpoint holds the lock) or held back by a reader: the next
+    // tick tries again even if nothing more is committed meanwhile.
+    if (row.busy === 0 && row.checkpointed === row.log) seen = now;
     parentPort.postMessage({ type: 'checkpointed', walFrames: row.log, copied: row.checkpointed });
   } catch (err) {
-    // SQLITE_BUSY: another checkpointer holds the lock; the next tick tries again.
     if (!String(err?.code).startsWith('SQLITE_BUSY')) throw err;
   }
 }, intervalMs);

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -104,26 +104,68 @@ describe('BackgroundCheckpoints', () => {
   }
   const autoPages = () => db.pragma('wal_autocheckpoint', { simple: true });
 
-  it("turns the connection's own checkpoints off while its thread runs, and on again after", async () => {
+  it("turns the connection's own checkpoints down to a backstop while its thread runs, and back after", async () => {
     const file = wal();
     const bg = new BackgroundCheckpoints(db, file, { startAfterCommits: 2, intervalMs: 10 });
     bg.committed();
     expect(autoPages()).toBe(1000);
     bg.committed();
-    await vi.waitFor(() => expect(autoPages()).toBe(0));
+    await vi.waitFor(() => expect(autoPages()).toBe(10_000));
+    expect(bg.running).toBe(true);
     db.prepare('INSERT INTO t VALUES (1)').run();
     await vi.waitFor(() => expect(bg.checkpoints).toBeGreaterThan(0));
     await bg.close();
     expect(autoPages()).toBe(1000);
   });
 
-  it('a thread that cannot open the database hands checkpoints back', async () => {
+  it('keeps the log bounded under writes that never pause', async () => {
+    const file = wal();
+    const bg = new BackgroundCheckpoints(db, file, { startAfterCommits: 1, intervalMs: 5 });
+    bg.committed();
+    await vi.waitFor(() => expect(bg.running).toBe(true));
+    const insert = db.prepare('INSERT INTO t VALUES (?)');
+    const row = Buffer.alloc(1000, 1);
+    // Thirty thousand commits of a page or two each, with the thread checkpointing meanwhile:
+    // every checkpoint ends with newer pages in the log, so only the backstop starts it over.
+    for (let i = 0; i < 30_000; i++) {
+      insert.run(row);
+      if (i % 500 === 0) await new Promise((r) => setImmediate(r));
+    }
+    expect(bg.checkpoints).toBeGreaterThan(0);
+    // The backstop at ten thousand pages (4 KiB and a 24-byte header each), and the commits made while the thread held the checkpoint lock.
+    expect(statSync(`${file}-wal`).size).toBeLessThan(12_000 * 4120);
+    await bg.close();
+  });
+
+  it('a thread that fails after starting hands checkpoints back', async () => {
+    const file = wal();
+    // A thread that starts, then fails once the test has seen it running.
+    const script = join(dir, 'failing-thread.mjs');
+    writeFileSync(
+      script,
+      `import { existsSync } from 'node:fs';
+       import { parentPort, workerData } from 'node:worker_threads';
+       parentPort.postMessage({ type: 'ready' });
+       setInterval(() => {
+         if (existsSync(workerData.file + '.fail')) throw new Error('the disk went away');
+       }, 5);`,
+    );
+    const bg = new BackgroundCheckpoints(db, file, { startAfterCommits: 1, script });
+    bg.committed();
+    await vi.waitFor(() => expect(bg.running).toBe(true));
+    writeFileSync(`${file}.fail`, '');
+    await vi.waitFor(() => expect(autoPages()).toBe(1000));
+    expect(bg.running).toBe(false);
+    await bg.close();
+  });
+
+  it('a thread that cannot open the database never takes checkpoints over', async () => {
     wal();
     const bg = new BackgroundCheckpoints(db, join(dir, 'gone', 'x.db'), { startAfterCommits: 1 });
     bg.committed();
-    await vi.waitFor(() => expect(bg.running).toBe(false));
+    // close() waits for the thread to have ended: it failed without ever reporting ready.
+    await bg.close();
     expect(autoPages()).toBe(1000);
     expect(bg.checkpoints).toBe(0);
-    await bg.close();
   });
 });
