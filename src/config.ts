@@ -11,6 +11,8 @@ import { DEFAULT_LIMITS, type Limits } from './services/limits.js';
 export interface Config {
   port: number;
   host: string;
+  /** Where `runbox worker` serves /healthz, /readyz and /metrics; none when undefined. */
+  workerHealthPort: number | undefined;
   dataDir: string;
   /** `postgres://…` for Postgres; unset for the embedded SQLite file in the data directory. */
   databaseUrl: string | undefined;
@@ -53,6 +55,7 @@ export interface Config {
 export interface ConfigFlags {
   port?: string | number;
   host?: string;
+  healthPort?: string | number;
   workers?: boolean;
   migrate?: boolean;
 }
@@ -72,6 +75,14 @@ const falsy = (v: string | undefined) => v !== undefined && /^(0|false|no|off)$/
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): Config {
   const port = Number(flags.port ?? env.RUNBOX_PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port ${port}`);
+  const healthPortText = flags.healthPort ?? (env.RUNBOX_WORKER_HEALTH_PORT || undefined);
+  const workerHealthPort = healthPortText === undefined ? undefined : Number(healthPortText);
+  if (
+    workerHealthPort !== undefined &&
+    (!Number.isInteger(workerHealthPort) || workerHealthPort < 0 || workerHealthPort > 65535)
+  ) {
+    throw new Error(`Invalid worker health port ${String(healthPortText)}`);
+  }
   const dataDir = resolve(env.RUNBOX_DATA_DIR ?? '.runbox');
   const storage = loadStorageConfig(env, dataDir);
   const limits: Limits = {
@@ -83,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   return {
     port,
     host: flags.host ?? env.RUNBOX_HOST ?? '127.0.0.1',
+    workerHealthPort,
     dataDir,
     databaseUrl: env.RUNBOX_DATABASE_URL || undefined,
     databaseSchema: env.RUNBOX_DATABASE_SCHEMA || undefined,

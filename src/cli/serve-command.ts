@@ -48,6 +48,29 @@ async function startedUnlessStopped(
   }
 }
 
+/**
+ * A worker's health and metrics listener, when a port is configured: listening before the store
+ * is reached, so /readyz says why the worker is not working yet (503).
+ */
+async function listenForHealth(
+  core: import('../main.js').Core,
+  config: ReturnType<typeof loadConfig>,
+  notReady: () => string | undefined,
+) {
+  if (config.workerHealthPort === undefined) return undefined;
+  const { createWorkerHealthServer } = await import('../http/worker-health-server.js');
+  const app = createWorkerHealthServer({
+    store: core.store,
+    auth: core.services.auth,
+    clock: core.sources.clock,
+    logger: core.logger,
+    metricsRequireToken: config.metricsRequireToken,
+    notReady,
+  });
+  await app.listen({ port: config.workerHealthPort, host: config.host });
+  return app;
+}
+
 /** A bad `--port` is a usage error (exit 2). */
 function portOption(text: string): string {
   const n = Number(text);
@@ -141,28 +164,51 @@ export function registerServe(program: Command): void {
   program
     .command('worker')
     .description('Run background workers only, against the configured database.')
+    .option(
+      '--health-port <port>',
+      'serve /healthz, /readyz and /metrics on this port (env RUNBOX_WORKER_HEALTH_PORT; none by default)',
+      portOption,
+    )
+    .option(
+      '-H, --host <host>',
+      'address the health port binds (env RUNBOX_HOST, default 127.0.0.1)',
+    )
     .option(NO_MIGRATE, NO_MIGRATE_HELP)
-    .action(async (opts: { migrate: boolean }) => {
-      const config = loadConfig(process.env, opts.migrate === false ? { migrate: false } : {});
+    .action(async (opts: { healthPort?: string; host?: string; migrate: boolean }) => {
+      const config = loadConfig(process.env, {
+        ...(opts.healthPort !== undefined ? { healthPort: opts.healthPort } : {}),
+        ...(opts.host !== undefined ? { host: opts.host } : {}),
+        ...(opts.migrate === false ? { migrate: false } : {}),
+      });
       const { openCore, waitForStore, createJobRunner, createRunWorker, startProcessServices } =
         await main();
       const core = openCore(config);
       // The same workers `serve` runs in-process: runs and jobs.
       const runner = createJobRunner(core);
       const runs = createRunWorker(core);
+      let started = false;
+      const health = await listenForHealth(core, config, () =>
+        started ? undefined : 'starting: reaching the store',
+      );
       onShutdown(async () => {
         await runs.close();
         await runner.stop(config.shutdownGraceMs);
+        // Probes are answered until the work is handed over.
+        await health?.close();
         await core.close();
       });
-      const started = await startedUnlessStopped(core.stopping, async () => {
+      started = await startedUnlessStopped(core.stopping, async () => {
         await waitForStore(core, { retry: true });
         await startProcessServices(core);
       });
       if (!started) return;
       runner.start();
       runs.worker.start();
-      core.logger.info('worker started');
+      const at = health?.server.address();
+      core.logger.info(
+        typeof at === 'object' && at ? { healthPort: at.port } : {},
+        'worker started',
+      );
     });
 
   program
