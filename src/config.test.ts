@@ -34,3 +34,22 @@ describe('scale-out settings', () => {
     }
   });
 });
+
+describe('the worker health port', () => {
+  it('is off unless given; the flag wins over RUNBOX_WORKER_HEALTH_PORT', () => {
+    expect(loadConfig({}).workerHealthPort).toBeUndefined();
+    expect(loadConfig({ RUNBOX_WORKER_HEALTH_PORT: '' }).workerHealthPort).toBeUndefined();
+    expect(loadConfig({ RUNBOX_WORKER_HEALTH_PORT: ' ' }).workerHealthPort).toBeUndefined();
+    expect(loadConfig({ RUNBOX_WORKER_HEALTH_PORT: '9090' }).workerHealthPort).toBe(9090);
+    const both = loadConfig({ RUNBOX_WORKER_HEALTH_PORT: '9090' }, { healthPort: '9191' });
+    expect(both.workerHealthPort).toBe(9191);
+  });
+
+  it('refuses anything but a port number, naming the variable', () => {
+    for (const bad of ['soon', '0x50', '-1', '70000', '80.5']) {
+      expect(() => loadConfig({ RUNBOX_WORKER_HEALTH_PORT: bad })).toThrow(
+        /RUNBOX_WORKER_HEALTH_PORT must be a port number/,
+      );
+    }
+  });
+});

@@ -75,13 +75,13 @@ const falsy = (v: string | undefined) => v !== undefined && /^(0|false|no|off)$/
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): Config {
   const port = Number(flags.port ?? env.RUNBOX_PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port ${port}`);
-  const healthPortText = flags.healthPort ?? (env.RUNBOX_WORKER_HEALTH_PORT || undefined);
-  const workerHealthPort = healthPortText === undefined ? undefined : Number(healthPortText);
+  const healthPortText = String(flags.healthPort ?? env.RUNBOX_WORKER_HEALTH_PORT ?? '').trim();
+  const workerHealthPort = healthPortText === '' ? undefined : Number(healthPortText);
   if (
     workerHealthPort !== undefined &&
-    (!Number.isInteger(workerHealthPort) || workerHealthPort < 0 || workerHealthPort > 65535)
+    (!/^\d+$/.test(healthPortText) || workerHealthPort < 0 || workerHealthPort > 65535)
   ) {
-    throw new Error(`Invalid worker health port ${String(healthPortText)}`);
+    throw new Error(`RUNBOX_WORKER_HEALTH_PORT must be a port number, got "${healthPortText}"`);
   }
   const dataDir = resolve(env.RUNBOX_DATA_DIR ?? '.runbox');
   const storage = loadStorageConfig(env, dataDir);

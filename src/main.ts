@@ -318,6 +318,30 @@ export interface Runbox extends Core {
 }
 
 /**
+ * What `runbox worker` serves on `config.workerHealthPort` (health and metrics, no API), listening;
+ * undefined when no port is configured. Listening before the store is reached, `/readyz` says
+ * why the worker is not working yet.
+ */
+export async function listenForWorkerHealth(
+  core: Core,
+  notReady: () => string | undefined,
+): Promise<FastifyInstance | undefined> {
+  const { config } = core;
+  if (config.workerHealthPort === undefined) return undefined;
+  const { createWorkerHealthServer } = await import('./http/worker-health-server.js');
+  const app = createWorkerHealthServer({
+    store: core.store,
+    auth: core.services.auth,
+    clock: core.sources.clock,
+    logger: core.logger,
+    metricsRequireToken: config.metricsRequireToken,
+    notReady,
+  });
+  await app.listen({ port: config.workerHealthPort, host: config.host });
+  return app;
+}
+
+/**
  * A whole server: HTTP plus (unless `config.workers` is false) the workers. Not yet listening.
  * Started unless `start` is false: then the caller may listen first and call `start()`.
  */

@@ -48,29 +48,6 @@ async function startedUnlessStopped(
   }
 }
 
-/**
- * A worker's health and metrics listener, when a port is configured: listening before the store
- * is reached, so /readyz says why the worker is not working yet (503).
- */
-async function listenForHealth(
-  core: import('../main.js').Core,
-  config: ReturnType<typeof loadConfig>,
-  notReady: () => string | undefined,
-) {
-  if (config.workerHealthPort === undefined) return undefined;
-  const { createWorkerHealthServer } = await import('../http/worker-health-server.js');
-  const app = createWorkerHealthServer({
-    store: core.store,
-    auth: core.services.auth,
-    clock: core.sources.clock,
-    logger: core.logger,
-    metricsRequireToken: config.metricsRequireToken,
-    notReady,
-  });
-  await app.listen({ port: config.workerHealthPort, host: config.host });
-  return app;
-}
-
 /** A bad `--port` is a usage error (exit 2). */
 function portOption(text: string): string {
   const n = Number(text);
@@ -180,16 +157,20 @@ export function registerServe(program: Command): void {
         ...(opts.host !== undefined ? { host: opts.host } : {}),
         ...(opts.migrate === false ? { migrate: false } : {}),
       });
-      const { openCore, waitForStore, createJobRunner, createRunWorker, startProcessServices } =
-        await main();
+      const {
+        openCore,
+        waitForStore,
+        createJobRunner,
+        createRunWorker,
+        startProcessServices,
+        listenForWorkerHealth,
+      } = await main();
       const core = openCore(config);
       // The same workers `serve` runs in-process: runs and jobs.
       const runner = createJobRunner(core);
       const runs = createRunWorker(core);
       let started = false;
-      const health = await listenForHealth(core, config, () =>
-        started ? undefined : 'starting: reaching the store',
-      );
+      let health: Awaited<ReturnType<typeof listenForWorkerHealth>> = undefined;
       onShutdown(async () => {
         await runs.close();
         await runner.stop(config.shutdownGraceMs);
@@ -197,6 +178,9 @@ export function registerServe(program: Command): void {
         await health?.close();
         await core.close();
       });
+      health = await listenForWorkerHealth(core, () =>
+        started ? undefined : 'starting: reaching the store',
+      );
       started = await startedUnlessStopped(core.stopping, async () => {
         await waitForStore(core, { retry: true });
         await startProcessServices(core);

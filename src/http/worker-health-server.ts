@@ -8,6 +8,7 @@ import { installErrorHandler } from './error-handler.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { installMetrics } from './metrics.js';
 import { installNotFound } from './not-found.js';
+import { requestForLog } from './request-log.js';
 
 /**
  * What a `runbox worker` process serves when given a port: `/healthz`, `/readyz` and
@@ -22,9 +23,12 @@ export function createWorkerHealthServer(deps: {
   metricsRequireToken: boolean;
   notReady: () => string | undefined;
 }): FastifyInstance {
-  // Typed as Fastify's logger so the instance is the plain FastifyInstance this returns.
-  const loggerInstance: FastifyBaseLogger = deps.logger;
-  const app = Fastify({ loggerInstance });
+  // As on API nodes: typed as Fastify's logger, and requests logged without a `?token=`.
+  const loggerInstance: FastifyBaseLogger = deps.logger.child(
+    {},
+    { serializers: { req: requestForLog } },
+  );
+  const app = Fastify({ loggerInstance, routerOptions: { ignoreTrailingSlash: true } });
   installNotFound(app);
   installErrorHandler(app);
   installAuth(app, {

@@ -1,11 +1,19 @@
 import { expect, it } from 'vitest';
 import { describeEachBackend, freshTarget } from '../helpers/backends.js';
-import { cliProcesses, freePort, printedToken, storeEnv, until } from './process-helpers.js';
+import {
+  cliProcesses,
+  freePort,
+  printedToken,
+  storeEnv,
+  until,
+  type CliChild,
+} from './process-helpers.js';
 
-/** Waits until `url` answers `status`; returns the response. */
-async function answers(url: string, status: number, init: RequestInit = {}): Promise<Response> {
+/** Waits until `url` answers `status`; returns the response. Fails at once if `child` exits. */
+async function answers(child: CliChild, url: string, status: number): Promise<Response> {
   return until(`${url} to answer ${status}`, async () => {
-    const res = await fetch(url, init).catch(() => undefined);
+    if (child.exit) throw new Error(`the worker exited (${child.describe()})`);
+    const res = await fetch(url).catch(() => undefined);
     return res?.status === status ? res : undefined;
   });
 }
@@ -21,7 +29,7 @@ describeEachBackend('runbox worker --health-port', (backend) => {
     const worker = cli.background(['worker', '--health-port', String(port)], env);
     const url = `http://127.0.0.1:${port}`;
 
-    const ready = await answers(`${url}/readyz`, 200);
+    const ready = await answers(worker, `${url}/readyz`, 200);
     expect(await ready.json()).toMatchObject({ status: 'ready', backend });
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
 
@@ -49,18 +57,23 @@ it('answers /readyz 503 while the worker cannot reach its store, and /healthz 20
   const target = freshTarget('sqlite');
   const port = await freePort();
   // Nothing listens on port 1: the worker keeps trying to reach its database.
+  // The port from the environment this time.
   const worker = cli.background(
-    ['worker', '--health-port', String(port)],
-    storeEnv(target, { RUNBOX_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' }),
+    ['worker'],
+    storeEnv(target, {
+      RUNBOX_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test',
+      RUNBOX_WORKER_HEALTH_PORT: String(port),
+    }),
   );
   const url = `http://127.0.0.1:${port}`;
-  const notReady = await answers(`${url}/readyz`, 503);
+  const notReady = await answers(worker, `${url}/readyz`, 503);
   expect(await notReady.json()).toEqual({
     status: 'not-ready',
     reason: 'starting: reaching the store',
   });
   expect((await fetch(`${url}/healthz`)).status).toBe(200);
-  expect(worker.exit).toBeUndefined();
+  // SIGTERM while it is still trying: a clean exit.
+  expect(await worker.stop()).toEqual({ code: 0, signal: null });
 });
 
 it('a bad --health-port is a usage error (exit 2) before anything starts', async () => {
