@@ -15,19 +15,16 @@ const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
 
 // Nothing seen yet: the first tick copies whatever was committed before the thread started.
 let seen;
+// Any error (a disk error) ends the thread, and the main connection checkpoints again.
 const timer = setInterval(() => {
-  try {
-    // data_version changes when another connection commits: an idle database costs one pragma.
-    const now = dataVersion.get();
-    if (now === seen) return;
-    const [row] = checkpoint.all();
-    // Busy (another process's checkpoint holds the lock) or held back by a reader: the next
-    // tick tries again even if nothing more is committed meanwhile.
-    if (row.busy === 0 && row.checkpointed === row.log) seen = now;
-    parentPort.postMessage({ type: 'checkpointed', walFrames: row.log, copied: row.checkpointed });
-  } catch (err) {
-    if (!String(err?.code).startsWith('SQLITE_BUSY')) throw err;
-  }
+  // data_version changes when another connection commits: an idle database costs one pragma.
+  const now = dataVersion.get();
+  if (now === seen) return;
+  const [row] = checkpoint.all();
+  // Busy (another process's checkpoint holds the lock: the pragma says so in `busy`, it does not
+  // throw) or held back by a reader: the next tick tries again even if nothing more is committed.
+  if (row.busy === 0 && row.checkpointed === row.log) seen = now;
+  parentPort.postMessage({ type: 'checkpointed' });
 }, intervalMs);
 
 parentPort.on('message', (m) => {

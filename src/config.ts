@@ -79,7 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   const workerHealthPort = healthPortText === '' ? undefined : Number(healthPortText);
   if (
     workerHealthPort !== undefined &&
-    (!/^\d+$/.test(healthPortText) || workerHealthPort < 0 || workerHealthPort > 65535)
+    (!/^\d+$/.test(healthPortText) || workerHealthPort > 65535)
   ) {
     throw new Error(`RUNBOX_WORKER_HEALTH_PORT must be a port number, got "${healthPortText}"`);
   }

@@ -1,10 +1,6 @@
 import { AjvCompiler } from '@fastify/ajv-compiler';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyServerOptions,
-} from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { Sources } from '../domain/sources.js';
 import type { Store } from '../store/store.js';
@@ -29,7 +25,7 @@ import { installAuth, type RateLimitConfig } from './auth-hook.js';
 import { registerDashboardRoutes } from './dashboard-routes.js';
 import { installErrorHandler, sendError } from './error-handler.js';
 import { registerHealthRoutes } from './health-routes.js';
-import { requestForLog } from './request-log.js';
+import { httpLogger } from './request-log.js';
 import { installStreamShutdown } from './run-log-reply.js';
 import { installMetrics } from './metrics.js';
 import { installNotFound } from './not-found.js';
@@ -52,12 +48,8 @@ export async function buildServer(deps: {
   notReady?: () => string | undefined;
 }): Promise<FastifyInstance> {
   const { services, store, sources, options } = deps;
-  // Typed as Fastify's logger so the instance is the plain FastifyInstance this returns.
   // Requests are logged without a `?token=` an Apify client may send.
-  const loggerInstance: FastifyBaseLogger = deps.logger.child(
-    {},
-    { serializers: { req: requestForLog } },
-  );
+  const loggerInstance = httpLogger(deps.logger);
   const app = Fastify({
     loggerInstance,
     genReqId: () => sources.ids.uuid(),

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/sources.js';
 import type { AuthService } from '../services/auth-service.js';
@@ -8,7 +8,7 @@ import { installErrorHandler } from './error-handler.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { installMetrics } from './metrics.js';
 import { installNotFound } from './not-found.js';
-import { requestForLog } from './request-log.js';
+import { httpLogger } from './request-log.js';
 
 /**
  * What a `runbox worker` process serves when given a port: `/healthz`, `/readyz` and
@@ -23,12 +23,10 @@ export function createWorkerHealthServer(deps: {
   metricsRequireToken: boolean;
   notReady: () => string | undefined;
 }): FastifyInstance {
-  // As on API nodes: typed as Fastify's logger, and requests logged without a `?token=`.
-  const loggerInstance: FastifyBaseLogger = deps.logger.child(
-    {},
-    { serializers: { req: requestForLog } },
-  );
-  const app = Fastify({ loggerInstance, routerOptions: { ignoreTrailingSlash: true } });
+  const app = Fastify({
+    loggerInstance: httpLogger(deps.logger),
+    routerOptions: { ignoreTrailingSlash: true },
+  });
   installNotFound(app);
   installErrorHandler(app);
   installAuth(app, {

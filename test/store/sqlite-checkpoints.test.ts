@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -82,6 +82,10 @@ it('closing the store stops the thread and keeps every write', async () => {
   await store!.close();
   store = undefined;
 
+  // The thread's connection closed first: the store's, closing last, copied the whole log into
+  // the database file and removed it.
+  expect(existsSync(`${file}-wal`)).toBe(false);
+  expect(batchesInDatabaseFile(file)).toBe(20);
   const db = new BetterSqlite3(file);
   try {
     expect(db.prepare('SELECT count(*) AS n FROM batches').get()).toEqual({ n: 20 });

@@ -43,7 +43,7 @@ export class BackgroundCheckpoints {
   private readonly startAfter: number;
   private readonly intervalMs: number;
   private readonly script: string;
-  /** Checkpoints the thread made (for tests and metrics). */
+  /** Checkpoints the thread reported. */
   checkpoints = 0;
 
   constructor(

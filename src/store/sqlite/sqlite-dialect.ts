@@ -17,11 +17,10 @@ type DialectConfig = ConstructorParameters<typeof SqliteDialect>[0] & {
 
 /** Every write transaction takes the write lock up front, so it never fails half-way on SQLITE_BUSY. */
 class ImmediateSqliteDriver extends SqliteDriver {
-  constructor(
-    private readonly onCommit: (() => void) | undefined,
-    config: DialectConfig,
-  ) {
+  private readonly onCommit: (() => void) | undefined;
+  constructor(config: DialectConfig) {
     super(config);
+    this.onCommit = config.onCommit;
   }
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
@@ -62,7 +61,7 @@ export class RunboxSqliteDialect extends SqliteDialect {
     super(config);
   }
   override createDriver() {
-    return new ImmediateSqliteDriver(this.config.onCommit, this.config);
+    return new ImmediateSqliteDriver(this.config);
   }
   override createQueryCompiler() {
     return new LiteralLimitCompiler();
